@@ -1,0 +1,20 @@
+/*
+ * bfsgil.h: the umbrella header.  Include this one.
+ *
+ * bfsgil is a deadline-scheduled global interpreter lock: threads are
+ * served earliest virtual deadline first, as in Con Kolivas' BFS, so a
+ * thread that gives the lock up early (for I/O) gets it back at once
+ * instead of waiting out a CPU-bound holder's time slice.
+ *
+ *   bfsgil/lock.h   the lock, thread handles, acquire/release/yield, fork
+ *   bfsgil/ctl.h    tunables by name (slice_us, preempt), BFSGIL variable
+ *   bfsgil/stats.h  counters per lock and per thread
+ */
+#ifndef BFSGIL_H
+#define BFSGIL_H
+
+#include <bfsgil/lock.h>
+#include <bfsgil/ctl.h>
+#include <bfsgil/stats.h>
+
+#endif /* BFSGIL_H */

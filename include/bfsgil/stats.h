@@ -1,0 +1,64 @@
+/*
+ * bfsgil/stats.h: counters of what the scheduler did, per lock and per
+ * thread.
+ *
+ * Per thread, each counter is about that thread.  Per lock, each is the sum
+ * over every thread that was ever attached, so the lock's figures always
+ * equal the sum of its threads' (including threads since detached).  Every
+ * handoff ends one contended acquisition, so for a lock, handoffs ==
+ * contended.  Time the current holder has held the lock so far is not yet
+ * in hold_ns.
+ *
+ * Reading is safe from any thread at any time and does not block on the
+ * GIL; the figures are a consistent-enough snapshot, not an atomic one.
+ */
+#ifndef BFSGIL_STATS_H
+#define BFSGIL_STATS_H
+
+#include <stdint.h>
+#include <bfsgil/export.h>
+#include <bfsgil/lock.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bfsgil_stats {
+	uint64_t acquires;        /* times the lock was taken */
+	uint64_t contended;       /* of those, times the taker had to wait */
+	uint64_t handoffs;        /* times the lock was passed to a waiter (by
+				   * this thread, per thread) */
+	uint64_t yields;          /* bfsgil_yield calls that found a waiter */
+	uint64_t preempt_requests;/* times a holder was asked to give way */
+	uint64_t slice_expiries;  /* slices used up; each reissued a deadline */
+	uint64_t wait_ns;         /* total time waiting to acquire */
+	uint64_t max_wait_ns;     /* longest single wait */
+	uint64_t hold_ns;         /* total time holding, up to last release */
+	uint64_t threads;         /* per lock: threads attached now; per
+				   * thread: 1 */
+	uint64_t waiting;         /* per lock: threads queued for it now;
+				   * per thread: 1 if it is queued now */
+};
+
+/**
+ * bfsgil_stats - the lock's totals into @out.
+ *
+ * Takes the internal mutex briefly.  Returns 0; EINVAL if an argument is
+ * NULL.
+ */
+BFSGIL_API int bfsgil_stats(const bfsgil_t *gil, struct bfsgil_stats *out);
+
+/**
+ * bfsgil_thread_stats - one thread's counters into @out.
+ *
+ * Takes the internal mutex briefly.  Returns 0; EINVAL if an argument is
+ * NULL.
+ */
+BFSGIL_API int bfsgil_thread_stats(const bfsgil_thread_t *self,
+				   struct bfsgil_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BFSGIL_STATS_H */

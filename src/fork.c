@@ -1,0 +1,54 @@
+/*
+ * fork.c: bfsgil_after_fork_child.  In the child only the forking thread
+ * exists; the lock must come back to a state it can use.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "gil.h"
+
+int
+bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
+{
+	struct bfsgil_thread *t, *next;
+	uintptr_t s;
+	int err;
+
+	if (gil == NULL || self == NULL || self->gil != gil)
+		return EINVAL;
+	/* Another parent thread may have held the mutex at fork(): its
+	 * memory says "locked" forever.  Start it over.  Likewise our own
+	 * park, which a granter may have been holding. */
+	err = pthread_mutex_init(&gil->lock, NULL);
+	if (err != 0)
+		return err;
+	err = thread_park_init(&self->park);
+	if (err != 0)
+		return err;
+	for (t = gil->threads; t != NULL; t = next) {
+		next = t->next;
+		if (t == self)
+			continue;
+		gil_unlink_thread(gil, t);
+		/* Not thread_park_destroy: glibc's pthread_cond_destroy may
+		 * wait for waiters that no longer exist.  The memory is all
+		 * there is to reclaim. */
+		free(t);
+	}
+	runq_clear(&gil->runq);
+	gil->watcher = NULL;
+	__atomic_store_n(&self->head.yield_requested, 0, __ATOMIC_RELAXED);
+	self->owner = pthread_self();
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (gil_state_holder(s) != self) {
+		uint64_t now = clock_now_ns();
+
+		policy_request(&self->slice, now, gil_slice_ns(gil),
+			       thread_ratio(self));
+		policy_start(&self->slice, now);
+		counter_add(&self->counters.acquires, 1);
+	}
+	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
+	return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * gil.c: the life of a lock and of its thread handles: create, destroy,
+ * attach, detach, nice.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gil.h"
+#include "invariant.h"
+
+/* Round @size up to whole cache lines, as aligned_alloc requires a
+ * multiple of the alignment. */
+static void *
+alloc_cacheline(size_t size)
+{
+	void *p = aligned_alloc(GIL_CACHELINE,
+				(size + GIL_CACHELINE - 1) & ~(size_t)(GIL_CACHELINE - 1));
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+int
+thread_park_init(struct thread_park *park)
+{
+	pthread_mutexattr_t mattr;
+	pthread_condattr_t cattr;
+	int err;
+
+	park->granted = false;
+	park->poke = false;
+	err = pthread_mutexattr_init(&mattr);
+	if (err != 0)
+		return err;
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+	/* The granter holds the park lock only to set a flag and signal;
+	 * a woken thread that finds it taken does better spinning a moment
+	 * than sleeping again. */
+	pthread_mutexattr_settype(&mattr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	err = pthread_mutex_init(&park->lock, &mattr);
+	pthread_mutexattr_destroy(&mattr);
+	if (err != 0)
+		return err;
+	err = pthread_condattr_init(&cattr);
+	if (err == 0) {
+		err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+		if (err == 0)
+			err = pthread_cond_init(&park->cond, &cattr);
+		pthread_condattr_destroy(&cattr);
+	}
+	if (err != 0)
+		pthread_mutex_destroy(&park->lock);
+	return err;
+}
+
+void
+thread_park_destroy(struct thread_park *park)
+{
+	pthread_cond_destroy(&park->cond);
+	pthread_mutex_destroy(&park->lock);
+}
+
+int
+bfsgil_create(bfsgil_t **gilp)
+{
+	struct bfsgil *gil;
+	int err;
+
+	if (gilp == NULL)
+		return EINVAL;
+	gil = alloc_cacheline(sizeof(*gil));
+	if (gil == NULL)
+		return ENOMEM;
+	err = tunables_init_for_create(&gil->tunables);
+	if (err == 0)
+		err = pthread_mutex_init(&gil->lock, NULL);
+	if (err != 0) {
+		free(gil);
+		return err;
+	}
+	atomic_init(&gil->state, 0);
+	runq_init(&gil->runq);
+	*gilp = gil;
+	return 0;
+}
+
+int
+bfsgil_destroy(bfsgil_t *gil)
+{
+	uint64_t attached;
+
+	if (gil == NULL)
+		return EINVAL;
+	pthread_mutex_lock(&gil->lock);
+	attached = gil->nthreads;
+	pthread_mutex_unlock(&gil->lock);
+	if (attached != 0)
+		return EBUSY;
+	pthread_mutex_destroy(&gil->lock);
+	runq_fini(&gil->runq);
+	free(gil);
+	return 0;
+}
+
+int
+bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
+{
+	struct bfsgil_thread *t;
+	int err;
+
+	if (gil == NULL || selfp == NULL)
+		return EINVAL;
+	t = alloc_cacheline(sizeof(*t));
+	if (t == NULL)
+		return ENOMEM;
+	err = thread_park_init(&t->park);
+	if (err != 0) {
+		free(t);
+		return err;
+	}
+	t->gil = gil;
+	t->owner = pthread_self();
+	runq_node_init(&t->node);
+	atomic_init(&t->nice, 0);
+	atomic_init(&t->ratio, policy_prio_ratio(0));
+
+	pthread_mutex_lock(&gil->lock);
+	/* Reserve a queue slot per attached thread now, so that queueing
+	 * to wait can never fail for want of memory. */
+	err = runq_reserve(&gil->runq, (size_t)gil->nthreads + 1);
+	if (err == 0) {
+		t->next = gil->threads;
+		if (gil->threads != NULL)
+			gil->threads->prev = t;
+		gil->threads = t;
+		gil->nthreads++;
+	}
+	pthread_mutex_unlock(&gil->lock);
+	if (err != 0) {
+		thread_park_destroy(&t->park);
+		free(t);
+		return err;
+	}
+	*selfp = t;
+	return 0;
+}
+
+/* Take @t off the attached list (mutex held). */
+void
+gil_unlink_thread(struct bfsgil *gil, struct bfsgil_thread *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		gil->threads = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	gil->nthreads--;
+	stats_retire(gil, t);
+}
+
+int
+bfsgil_detach(bfsgil_thread_t *self)
+{
+	struct bfsgil *gil;
+	uintptr_t s;
+
+	if (self == NULL)
+		return EINVAL;
+	gil = self->gil;
+	pthread_mutex_lock(&gil->lock);
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (gil_state_holder(s) == self || runq_queued(&self->node)) {
+		pthread_mutex_unlock(&gil->lock);
+		return EBUSY;
+	}
+	BFSGIL_ASSERT(gil->watcher != self);
+	gil_unlink_thread(gil, self);
+	pthread_mutex_unlock(&gil->lock);
+	thread_park_destroy(&self->park);
+	free(self);
+	return 0;
+}
+
+int
+bfsgil_set_nice(bfsgil_thread_t *self, int nice)
+{
+	if (self == NULL)
+		return EINVAL;
+	if (nice < POLICY_NICE_MIN || nice > POLICY_NICE_MAX)
+		return ERANGE;
+	/* ratio is what the scheduler reads; nice only answers get_nice.
+	 * Readers tolerate seeing one updated before the other. */
+	atomic_store_explicit(&self->ratio, policy_prio_ratio(nice),
+			      memory_order_relaxed);
+	atomic_store_explicit(&self->nice, nice, memory_order_relaxed);
+	return 0;
+}
+
+int
+bfsgil_get_nice(const bfsgil_thread_t *self, int *nicep)
+{
+	if (self == NULL || nicep == NULL)
+		return EINVAL;
+	*nicep = atomic_load_explicit(&self->nice, memory_order_relaxed);
+	return 0;
+}

@@ -1,0 +1,147 @@
+/*
+ * gil.h: the layout of the lock and of a thread handle, shared by the
+ * files that implement them.  Never installed: users see opaque types.
+ *
+ * Who may touch what:
+ *  - gil->state: atomics only.  It is (uintptr_t)holder | GIL_WAITERS.
+ *    GIL_WAITERS is set iff the run queue is non-empty, and only with the
+ *    mutex held; so a holder whose release CAS (holder -> 0) succeeds knows
+ *    nobody waits, and one whose CAS fails takes the slow path.
+ *  - gil->lock (the internal mutex) guards the run queue, the watcher, the
+ *    attached list, the retired counters, and every field of a thread that
+ *    another thread reads: a waiter reads the holder's slice only after
+ *    seeing GIL_WAITERS set with the mutex held, at which point the holder
+ *    cannot leave without that mutex.
+ *  - A thread writes its own slice without the mutex only on the fast
+ *    paths: before the CAS that makes it holder, and after the CAS that
+ *    frees the lock, when no waiter can be looking at it.
+ */
+#ifndef BFSGIL_GIL_H
+#define BFSGIL_GIL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bfsgil/lock.h>
+#include <bfsgil/stats.h>
+
+#include "policy.h"
+#include "runq.h"
+#include "tunables.h"
+
+#define GIL_WAITERS ((uintptr_t)1)
+/* Thread handles are aligned to a cache line: keeps the low bit of their
+ * address free for GIL_WAITERS, and keeps one thread's hot fields off
+ * another's line. */
+#define GIL_CACHELINE 64
+
+/* One thread's counters.  Each is written by one thread at a time (the
+ * owner, or a waiter with the mutex held) and read by stats readers
+ * without it, hence relaxed atomics. */
+struct thread_counters {
+	_Atomic uint64_t acquires;
+	_Atomic uint64_t contended;
+	_Atomic uint64_t handoffs;
+	_Atomic uint64_t yields;
+	_Atomic uint64_t preempt_requests;
+	_Atomic uint64_t slice_expiries;
+	_Atomic uint64_t wait_ns;
+	_Atomic uint64_t max_wait_ns;
+	_Atomic uint64_t hold_ns;
+};
+
+struct bfsgil_thread {
+	/* Must stay first: bfsgil_should_yield() reads it through a cast. */
+	struct bfsgil_thread_head head;
+	bfsgil_t *gil;
+	pthread_t owner;
+	/* Where this thread sleeps while it waits: its own condvar with its
+	 * own small mutex.  A handoff wakes exactly this thread, and the
+	 * woken thread never touches the lock's shared mutex: under
+	 * contention that mutex is the bottleneck (8 threads ping-ponging
+	 * ran 4x slower when woken threads re-took it). */
+	struct thread_park {
+		pthread_mutex_t lock;
+		pthread_cond_t cond;	/* waits on CLOCK_MONOTONIC */
+		bool granted;		/* the lock was handed to us */
+		bool poke;		/* look again: we may be the watcher */
+	} park;
+	struct runq_node node;	/* deadline copy + place in the run queue */
+	struct policy_slice slice;
+	_Atomic int nice;
+	_Atomic uint32_t ratio;	/* policy_prio_ratio(nice) */
+	uint64_t watch_until;	/* when the watcher wakes (mutex) */
+	struct bfsgil_thread *prev, *next;	/* attached list (mutex) */
+	struct thread_counters counters;
+};
+
+struct bfsgil {
+	_Atomic uintptr_t state;
+	/* Keep the contended word off the line of everything else. */
+	char pad[GIL_CACHELINE - sizeof(_Atomic uintptr_t)];
+	pthread_mutex_t lock;
+	struct runq runq;
+	/* The waiter sleeping in a timed wait until the holder's slice ends,
+	 * so that someone asks the holder to give way then.  NULL when the
+	 * queue is empty or the holder has already been asked. */
+	struct bfsgil_thread *watcher;
+	struct bfsgil_thread *threads;	/* attached list */
+	uint64_t nthreads;
+	/* Counters of threads that detached (or vanished in a fork). */
+	struct bfsgil_stats retired;
+	struct tunable_values tunables;
+};
+
+static inline struct bfsgil_thread *
+gil_state_holder(uintptr_t state)
+{
+	return (struct bfsgil_thread *)(state & ~GIL_WAITERS);
+}
+
+static inline uint64_t
+gil_slice_ns(const struct bfsgil *gil)
+{
+	return (uint64_t)tunable_get(&gil->tunables, TUNABLE_SLICE_US) * 1000u;
+}
+
+static inline uint32_t
+thread_ratio(const struct bfsgil_thread *t)
+{
+	return atomic_load_explicit(&t->ratio, memory_order_relaxed);
+}
+
+/* Counter helpers: single writer at a time, so load + store, no RMW. */
+static inline void
+counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline void
+counter_max(_Atomic uint64_t *c, uint64_t n)
+{
+	if (atomic_load_explicit(c, memory_order_relaxed) < n)
+		atomic_store_explicit(c, n, memory_order_relaxed);
+}
+
+#define thread_of_node(n) \
+	((struct bfsgil_thread *)(void *)((char *)(n) - \
+		offsetof(struct bfsgil_thread, node)))
+
+/* gil.c: set a thread's park up / tear it down. */
+int thread_park_init(struct thread_park *park);
+void thread_park_destroy(struct thread_park *park);
+
+/* gil.c: take @t off the attached list and retire its counters (mutex
+ * held). */
+void gil_unlink_thread(struct bfsgil *gil, struct bfsgil_thread *t);
+
+/* stats.c: fold a leaving thread's counters into the lock's retired
+ * totals (mutex held). */
+void stats_retire(struct bfsgil *gil, struct bfsgil_thread *t);
+
+#endif /* BFSGIL_GIL_H */

@@ -1,0 +1,387 @@
+/*
+ * handoff.c: acquire, release and yield; the pthreads plumbing around the
+ * decisions in policy.c.
+ *
+ * Fast paths (nobody waiting) are one CAS on gil->state plus a clock read.
+ * Everything else happens with gil->lock held: queueing by deadline,
+ * asking the holder to give way, and handing the lock straight to the
+ * earliest waiter, which alone is woken, on its own condvar (its park).
+ * A woken waiter returns holding the GIL without re-taking gil->lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "clock.h"
+#include "gil.h"
+#include "invariant.h"
+
+static inline bool
+thread_is_caller(const struct bfsgil_thread *t)
+{
+	return pthread_equal(t->owner, pthread_self());
+}
+
+static inline void
+thread_set_yield_request(struct bfsgil_thread *t, int v)
+{
+	__atomic_store_n(&t->head.yield_requested, v, __ATOMIC_RELAXED);
+}
+
+/* The thread stops holding at @now: charge its slice, count the time. */
+static void
+thread_charge(struct bfsgil_thread *t, uint64_t now)
+{
+	uint64_t held = now > t->slice.start ? now - t->slice.start : 0;
+	unsigned expired = policy_charge(&t->slice, now, gil_slice_ns(t->gil),
+					 thread_ratio(t));
+
+	counter_add(&t->counters.hold_ns, held);
+	if (expired)
+		counter_add(&t->counters.slice_expiries, expired);
+}
+
+/*
+ * Wake @t in its park: handing it the lock (@grant), or poking it to look
+ * again at whether it is the watcher.
+ */
+static void
+park_notify(struct bfsgil_thread *t, bool grant)
+{
+	pthread_mutex_lock(&t->park.lock);
+	if (grant)
+		t->park.granted = true;
+	else
+		t->park.poke = true;
+	/* Signalled with the park lock held: once it is unlocked, a granted
+	 * thread may run, release, detach and free its park. */
+	pthread_cond_signal(&t->park.cond);
+	pthread_mutex_unlock(&t->park.lock);
+}
+
+/*
+ * Make sure the holder will be asked to give way when it should (mutex
+ * held): at once if the earliest waiter's deadline beats the holder's
+ * effective one (policy_should_ask), else when the holder's slice ends.
+ * For the latter one waiter, the watcher, sleeps in a timed wait until
+ * then; every other waiter sleeps untimed, so a queue of a thousand costs
+ * one timer, not a thousand.
+ *
+ * Called whenever the holder, its slice, or the head of the queue changed.
+ * @self is the calling thread if it is about to wait (it can then watch
+ * without anyone being woken), else NULL.
+ */
+static void
+gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
+{
+	uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	struct bfsgil_thread *holder = gil_state_holder(s);
+	struct runq_node *first = runq_peek_earliest(&gil->runq);
+	struct bfsgil_thread *w;
+	uint64_t slice_ns, end;
+	uint32_t ratio;
+	bool preempt;
+
+	if (first == NULL) {
+		gil->watcher = NULL;
+		return;
+	}
+	BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));
+	if (__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED)) {
+		/* Already asked; the handoff that follows calls us again. */
+		gil->watcher = NULL;
+		return;
+	}
+	slice_ns = gil_slice_ns(gil);
+	ratio = thread_ratio(holder);
+	preempt = tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0;
+	if (policy_should_ask(first->deadline, &holder->slice, now, slice_ns,
+			      ratio, preempt)) {
+		thread_set_yield_request(holder, 1);
+		counter_add(&holder->counters.preempt_requests, 1);
+		gil->watcher = NULL;
+		return;
+	}
+	end = policy_slice_end(&holder->slice, now, slice_ns, ratio);
+	if (gil->watcher != NULL && gil->watcher->watch_until <= end)
+		return;	/* it wakes early enough and will look again */
+	w = self != NULL ? self : gil->watcher != NULL ? gil->watcher
+						        : thread_of_node(first);
+	w->watch_until = end;
+	gil->watcher = w;
+	if (w != self)
+		park_notify(w, false);
+}
+
+/*
+ * Sleep until a releaser hands us the lock.  Called with gil->lock held
+ * and @self queued; returns holding the GIL, with gil->lock released.
+ *
+ * The watcher role is read under gil->lock, then the thread sleeps in its
+ * park.  Anything that changes the role pokes the park, so a change made
+ * between the two cannot be missed; a grant sets a flag in the park, so
+ * neither can a handoff.
+ */
+static void
+gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
+{
+	for (;;) {
+		bool watching = gil->watcher == self;
+		struct timespec until = clock_timespec(self->watch_until);
+		bool granted, timed_out = false;
+		uint64_t now;
+
+		pthread_mutex_unlock(&gil->lock);
+		pthread_mutex_lock(&self->park.lock);
+		while (!self->park.granted && !self->park.poke && !timed_out) {
+			if (watching)
+				timed_out = pthread_cond_timedwait(
+					&self->park.cond, &self->park.lock,
+					&until) == ETIMEDOUT;
+			else
+				pthread_cond_wait(&self->park.cond,
+						  &self->park.lock);
+		}
+		granted = self->park.granted;
+		self->park.granted = false;
+		self->park.poke = false;
+		pthread_mutex_unlock(&self->park.lock);
+		if (granted)
+			return;
+		pthread_mutex_lock(&gil->lock);
+		if (gil->watcher != self)
+			continue;
+		now = clock_now_ns();
+		if (now >= self->watch_until) {
+			gil->watcher = NULL;
+			gil_watch(gil, self, now);
+		}
+	}
+}
+
+/*
+ * Pass the lock from @from to the earliest waiter (mutex held, queue not
+ * empty).  The state word names the new holder before anyone is woken,
+ * so @from cannot take the lock back: its CAS from 0 would fail.
+ */
+static void
+gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
+{
+	struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));
+	uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;
+
+	if (gil->watcher == to)
+		gil->watcher = NULL;
+	/* The new holder's slice runs from the handoff, wake-up included:
+	 * that keeps its slice end known to the watcher from this moment. */
+	policy_start(&to->slice, now);
+	thread_set_yield_request(to, 0);
+	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
+			      memory_order_release);
+	counter_add(&from->counters.handoffs, 1);
+	park_notify(to, true);
+}
+
+/* Count a contended acquisition that began at @asked. */
+static void
+thread_count_wait(struct bfsgil_thread *t, uint64_t asked)
+{
+	uint64_t now = clock_now_ns();
+	uint64_t waited = now > asked ? now - asked : 0;
+
+	counter_add(&t->counters.acquires, 1);
+	counter_add(&t->counters.contended, 1);
+	counter_add(&t->counters.wait_ns, waited);
+	counter_max(&t->counters.max_wait_ns, waited);
+}
+
+static int
+gil_acquire_slow(struct bfsgil_thread *self)
+{
+	struct bfsgil *gil = self->gil;
+	struct bfsgil_thread *holder;
+	uint64_t now;
+	uintptr_t s;
+	int cancel, err = 0;
+
+	/* Waiting is not a cancellation point: a thread cancelled in the
+	 * middle of the queue would leave it inconsistent. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pthread_mutex_lock(&gil->lock);
+	for (;;) {
+		s = atomic_load_explicit(&gil->state, memory_order_acquire);
+		if (s == 0) {
+			/* Free, hence nobody queued: take it as the fast
+			 * path would. */
+			now = clock_now_ns();
+			policy_request(&self->slice, now, gil_slice_ns(gil),
+				       thread_ratio(self));
+			policy_start(&self->slice, now);
+			if (atomic_compare_exchange_strong_explicit(
+				    &gil->state, &s, (uintptr_t)self,
+				    memory_order_acq_rel, memory_order_acquire)) {
+				counter_add(&self->counters.acquires, 1);
+				goto out;
+			}
+			continue;
+		}
+		if (gil_state_holder(s) == self) {
+			err = EDEADLK;
+			goto out;
+		}
+		if (s & GIL_WAITERS)
+			break;
+		/* Announce a waiter; from then on the holder cannot release
+		 * without this mutex, so its fields stay put while we read. */
+		if (atomic_compare_exchange_strong_explicit(
+			    &gil->state, &s, s | GIL_WAITERS,
+			    memory_order_acq_rel, memory_order_acquire)) {
+			s |= GIL_WAITERS;
+			break;
+		}
+	}
+	holder = gil_state_holder(s);
+	if (pthread_equal(holder->owner, self->owner)) {
+		/* Same OS thread, another handle: waiting would never end. */
+		if (runq_len(&gil->runq) == 0)
+			atomic_store_explicit(&gil->state, (uintptr_t)holder,
+					      memory_order_relaxed);
+		err = EDEADLK;
+		goto out;
+	}
+	now = clock_now_ns();
+	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
+	self->node.deadline = self->slice.deadline;
+	runq_push(&gil->runq, &self->node);
+	gil_watch(gil, self, now);
+	gil_wait_for_grant(gil, self);
+	thread_count_wait(self, now);
+	pthread_setcancelstate(cancel, NULL);
+	return 0;
+out:
+	pthread_mutex_unlock(&gil->lock);
+	pthread_setcancelstate(cancel, NULL);
+	return err;
+}
+
+int
+bfsgil_acquire(bfsgil_thread_t *self)
+{
+	struct bfsgil *gil;
+	uintptr_t s;
+
+	if (self == NULL)
+		return EINVAL;
+	if (!thread_is_caller(self))
+		return EPERM;
+	gil = self->gil;
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (s == 0) {
+		/* Written before the CAS that makes us holder, so that a
+		 * waiter that sees us as holder sees our slice too. */
+		uint64_t now = clock_now_ns();
+
+		policy_request(&self->slice, now, gil_slice_ns(gil),
+			       thread_ratio(self));
+		policy_start(&self->slice, now);
+		if (atomic_compare_exchange_strong_explicit(
+			    &gil->state, &s, (uintptr_t)self,
+			    memory_order_acq_rel, memory_order_relaxed)) {
+			counter_add(&self->counters.acquires, 1);
+			return 0;
+		}
+	}
+	return gil_acquire_slow(self);
+}
+
+static int
+gil_release_slow(struct bfsgil_thread *self, uint64_t now)
+{
+	struct bfsgil *gil = self->gil;
+	uintptr_t s;
+
+	pthread_mutex_lock(&gil->lock);
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (gil_state_holder(s) != self) {
+		pthread_mutex_unlock(&gil->lock);
+		return EPERM;
+	}
+	thread_charge(self, now);
+	thread_set_yield_request(self, 0);
+	if (s & GIL_WAITERS) {
+		gil_handoff(gil, self, now);
+		gil_watch(gil, NULL, now);
+	} else {
+		atomic_store_explicit(&gil->state, 0, memory_order_release);
+	}
+	pthread_mutex_unlock(&gil->lock);
+	return 0;
+}
+
+int
+bfsgil_release(bfsgil_thread_t *self)
+{
+	uintptr_t expect;
+	uint64_t now;
+
+	if (self == NULL)
+		return EINVAL;
+	if (!thread_is_caller(self))
+		return EPERM;
+	now = clock_now_ns();
+	expect = (uintptr_t)self;
+	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
+						    memory_order_release,
+						    memory_order_relaxed)) {
+		/* After the CAS: no waiter can be reading our slice now. */
+		thread_charge(self, now);
+		return 0;
+	}
+	return gil_release_slow(self, now);
+}
+
+int
+bfsgil_yield(bfsgil_thread_t *self)
+{
+	struct bfsgil *gil;
+	struct runq_node *first;
+	uint64_t now;
+	uintptr_t s;
+	int cancel;
+
+	if (self == NULL)
+		return EINVAL;
+	if (!thread_is_caller(self))
+		return EPERM;
+	gil = self->gil;
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (gil_state_holder(s) != self)
+		return EPERM;
+	if (!(s & GIL_WAITERS))
+		return 0;	/* nobody to give way to */
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pthread_mutex_lock(&gil->lock);
+	now = clock_now_ns();
+	thread_charge(self, now);
+	thread_set_yield_request(self, 0);
+	counter_add(&self->counters.yields, 1);
+	first = runq_peek_earliest(&gil->runq);
+	if (first != NULL && self->slice.deadline >= first->deadline) {
+		self->node.deadline = self->slice.deadline;
+		runq_push(&gil->runq, &self->node);
+		gil_handoff(gil, self, now);
+		gil_watch(gil, self, now);
+		gil_wait_for_grant(gil, self);
+		thread_count_wait(self, now);
+		pthread_setcancelstate(cancel, NULL);
+		return 0;
+	}
+	/* Still the earliest deadline (ties go to whoever queued first), or
+	 * the queue emptied while we took the mutex: this is our turn, keep
+	 * the lock.  Our slice restarted, so the watcher must look again. */
+	if (first != NULL)
+		gil_watch(gil, NULL, now);
+	pthread_mutex_unlock(&gil->lock);
+	pthread_setcancelstate(cancel, NULL);
+	return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * policy.c: deadline and slice arithmetic (see policy.h).
+ */
+#include "policy.h"
+
+#include "invariant.h"
+
+uint32_t
+policy_prio_ratio(int nice)
+{
+	/* Built by repeated x1.1 / x(1/1.1) rather than pow() so that the
+	 * table is exact integer arithmetic, identical on every machine, and
+	 * the library needs no libm.  nice 19 gives ~6.12, nice -20 ~0.149. */
+	uint64_t r = POLICY_RATIO_ONE;
+
+	BFSGIL_ASSERT(nice >= POLICY_NICE_MIN && nice <= POLICY_NICE_MAX);
+	for (int n = 0; n < nice; n++)
+		r = r * 11 / 10;
+	for (int n = 0; n > nice; n--)
+		r = r * 10 / 11;
+	return (uint32_t)r;
+}
+
+uint64_t
+policy_deadline(uint64_t now, uint64_t slice_ns, uint32_t ratio)
+{
+	/* slice_ns <= 1e10 and ratio < 2^19, so the product fits in 64 bits. */
+	return now + ((slice_ns * ratio) >> POLICY_RATIO_SHIFT);
+}
+
+void
+policy_request(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+	       uint32_t ratio)
+{
+	if (s->left == 0) {
+		s->left = slice_ns;
+		s->deadline = policy_deadline(now, slice_ns, ratio);
+	}
+}
+
+void
+policy_start(struct policy_slice *s, uint64_t now)
+{
+	s->start = now;
+}
+
+unsigned
+policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+	      uint32_t ratio)
+{
+	uint64_t used = now > s->start ? now - s->start : 0;
+	unsigned expired;
+	uint64_t over, refill_at;
+
+	s->start = now;
+	if (used < s->left) {
+		s->left -= used;
+		return 0;
+	}
+	/* The slice ran out at start + left; whole slices after that each
+	 * ran out too.  The last refill happened at refill_at. */
+	over = used - s->left;
+	refill_at = now - over;
+	expired = 1;
+	if (over >= slice_ns) {
+		uint64_t more = over / slice_ns;
+
+		refill_at += more * slice_ns;
+		expired += (unsigned)(more > 0xffff ? 0xffff : more);
+		over -= more * slice_ns;
+	}
+	s->left = slice_ns - over;
+	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
+	return expired;
+}
+
+uint64_t
+policy_effective_deadline(const struct policy_slice *s, uint64_t now,
+			  uint64_t slice_ns, uint32_t ratio)
+{
+	struct policy_slice copy = *s;
+
+	policy_charge(&copy, now, slice_ns, ratio);
+	return copy.deadline;
+}
+
+uint64_t
+policy_slice_end(const struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		 uint32_t ratio)
+{
+	struct policy_slice copy = *s;
+
+	policy_charge(&copy, now, slice_ns, ratio);
+	return now + copy.left;
+}
+
+bool
+policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
+		  uint64_t now, uint64_t slice_ns, uint32_t holder_ratio,
+		  bool preempt)
+{
+	struct policy_slice copy = *holder;
+	unsigned expired = policy_charge(&copy, now, slice_ns, holder_ratio);
+
+	if (!preempt && expired == 0)
+		return false;
+	return waiter_deadline < copy.deadline;
+}

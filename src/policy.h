@@ -1,0 +1,75 @@
+/*
+ * policy.h: the scheduler's decisions as pure functions of a thread's
+ * slice state and a time value.  No locks, no clock, no globals: the tests
+ * drive these with made-up times, and handoff.c calls them with the
+ * internal mutex held (or, on the fast path, on the caller's own state).
+ *
+ * All times are nanoseconds of the monotonic clock.
+ */
+#ifndef BFSGIL_POLICY_H
+#define BFSGIL_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POLICY_NICE_MIN (-20)
+#define POLICY_NICE_MAX 19
+/* prio_ratio is fixed point: POLICY_RATIO_ONE is 1.0 (nice 0). */
+#define POLICY_RATIO_SHIFT 16
+#define POLICY_RATIO_ONE (UINT32_C(1) << POLICY_RATIO_SHIFT)
+
+/*
+ * A thread's place in time.  @deadline is its virtual deadline; @left the
+ * part of its current slice not yet used; @start when it last started
+ * holding (meaningful while it holds).  @left == 0 means "no slice yet":
+ * a thread that never ran.
+ */
+struct policy_slice {
+	uint64_t deadline;
+	uint64_t left;
+	uint64_t start;
+};
+
+/* prio_ratio(nice): 1.0 at nice 0, x1.1 per level up, /1.1 per level
+ * down.  @nice must be within POLICY_NICE_MIN..MAX. */
+uint32_t policy_prio_ratio(int nice);
+
+/* The deadline a fresh slice issued at @now gets. */
+uint64_t policy_deadline(uint64_t now, uint64_t slice_ns, uint32_t ratio);
+
+/* A thread asks for the lock at @now: if it has no slice left (it never
+ * ran), issue a fresh slice and deadline; otherwise keep both (it released
+ * early last time, which is what lets an I/O thread preempt). */
+void policy_request(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		    uint32_t ratio);
+
+/* The thread starts holding at @now. */
+void policy_start(struct policy_slice *s, uint64_t now);
+
+/* The thread stops holding at @now: charge now - start to the slice.  Each
+ * time the slice runs out, a fresh one starts at that instant with a new
+ * deadline from that instant, so a thread that held for several slices
+ * ends with the deadline of its last one.  @start becomes @now.  Returns
+ * how many slices ran out. */
+unsigned policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		       uint32_t ratio);
+
+/* The holder's deadline as of @now: its own if its slice has not run out,
+ * else the one it would have been reissued, even though nobody charged it
+ * yet (a holder that ran past its slice alone is not more urgent for it). */
+uint64_t policy_effective_deadline(const struct policy_slice *s, uint64_t now,
+				   uint64_t slice_ns, uint32_t ratio);
+
+/* When the holder's current slice (as of @now) will run out. */
+uint64_t policy_slice_end(const struct policy_slice *s, uint64_t now,
+			  uint64_t slice_ns, uint32_t ratio);
+
+/* Should the earliest waiter, with @waiter_deadline, ask the holder to give
+ * way at @now?  With @preempt, whenever its deadline is earlier than the
+ * holder's effective one; without, only once the holder's slice has run
+ * out (and then also only if earlier, so nice still orders threads). */
+bool policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
+		       uint64_t now, uint64_t slice_ns, uint32_t holder_ratio,
+		       bool preempt);
+
+#endif /* BFSGIL_POLICY_H */

@@ -1,0 +1,244 @@
+/*
+ * check_ctl.c: tunables by name: errors first, all-or-nothing parsing,
+ * process defaults, and the BFSGIL environment variable.
+ *
+ * Tests that change process defaults or the environment rely on CK_FORK
+ * (the default) to keep them from leaking into the next test.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static bfsgil_t *gil;
+
+static void
+setup(void)
+{
+	unsetenv("BFSGIL");
+	ck_assert_int_eq(bfsgil_create(&gil), 0);
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(bfsgil_destroy(gil), 0);
+}
+
+static long long
+get(const char *name)
+{
+	long long v = -1;
+
+	ck_assert_int_eq(bfsgil_ctl_get(gil, name, &v), 0);
+	return v;
+}
+
+START_TEST(defaults_are_the_documented_ones)
+{
+	ck_assert_int_eq(get("slice_us"), 5000);
+	ck_assert_int_eq(get("preempt"), 1);
+}
+END_TEST
+
+START_TEST(set_rejects_bad_input_and_changes_nothing)
+{
+	long long v;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, NULL, 1), EINVAL);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "no_such_knob", 1), ENOENT);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 9), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000001), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", -5000), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 2), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "", 1), ENOENT);
+	ck_assert_int_eq(get("slice_us"), 5000);
+	ck_assert_int_eq(get("preempt"), 1);
+	ck_assert_int_eq(bfsgil_ctl_get(gil, NULL, &v), EINVAL);
+	ck_assert_int_eq(bfsgil_ctl_get(gil, "slice_us", NULL), EINVAL);
+	ck_assert_int_eq(bfsgil_ctl_get(gil, "nope", &v), ENOENT);
+}
+END_TEST
+
+START_TEST(set_then_get_at_the_range_ends)
+{
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10), 0);
+	ck_assert_int_eq(get("slice_us"), 10);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	ck_assert_int_eq(get("slice_us"), 10000000);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
+	ck_assert_int_eq(get("preempt"), 0);
+}
+END_TEST
+
+START_TEST(parse_rejects_malformed_lists_and_changes_nothing)
+{
+	static const char *const bad[] = {
+		"slice_us", "=5000", "slice_us=", "slice_us=5000x",
+		"slice_us=0x1000", "slice_us= 5000", " slice_us=5000",
+		"slice_us=5000,", ",slice_us=5000", "slice_us=1000,,preempt=0",
+		"slice_us=5000 ", "slice_us=+", "slice_us=--5000",
+		"slice_us=1000;preempt=0", "SLICE_US=5000",
+	};
+
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, NULL), EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(bfsgil_ctl_parse(gil, bad[i]) == EINVAL,
+			      "\"%s\" was not EINVAL", bad[i]);
+		ck_assert_int_eq(get("slice_us"), 5000);
+	}
+}
+END_TEST
+
+START_TEST(parse_reports_unknown_name_and_out_of_range)
+{
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice=2000"), ENOENT);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=2"), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=99999999999999999999999"),
+			 ERANGE);
+	ck_assert_int_eq(get("slice_us"), 5000);
+}
+END_TEST
+
+START_TEST(parse_is_all_or_nothing)
+{
+	/* The first item is good, a later one is not: nothing applies. */
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=2000,preempt=7"), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "preempt=0,bogus=1"), ENOENT);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=2000,preempt"), EINVAL);
+	ck_assert_int_eq(get("slice_us"), 5000);
+	ck_assert_int_eq(get("preempt"), 1);
+}
+END_TEST
+
+START_TEST(parse_applies_every_item)
+{
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=2000,preempt=0"), 0);
+	ck_assert_int_eq(get("slice_us"), 2000);
+	ck_assert_int_eq(get("preempt"), 0);
+	/* Later items win; the empty list is fine and changes nothing. */
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=300,slice_us=400"), 0);
+	ck_assert_int_eq(get("slice_us"), 400);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, ""), 0);
+	ck_assert_int_eq(get("slice_us"), 400);
+}
+END_TEST
+
+START_TEST(process_defaults_apply_to_later_creates_only)
+{
+	bfsgil_t *later;
+	long long v;
+
+	ck_assert_int_eq(bfsgil_ctl_set(NULL, "slice_us", 7000), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(NULL, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 7000);
+	ck_assert_int_eq(get("slice_us"), 5000); /* existing lock untouched */
+	ck_assert_int_eq(bfsgil_create(&later), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(later, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 7000);
+	ck_assert_int_eq(bfsgil_ctl_parse(NULL, "preempt=0,slice_us=11"), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(NULL, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 11);
+	ck_assert_int_eq(bfsgil_ctl_set(NULL, "slice_us", 1), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_get(NULL, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 11);
+	ck_assert_int_eq(bfsgil_destroy(later), 0);
+}
+END_TEST
+
+START_TEST(environment_overrides_defaults_at_create)
+{
+	bfsgil_t *g;
+	long long v;
+
+	ck_assert_int_eq(bfsgil_ctl_set(NULL, "slice_us", 7000), 0);
+	ck_assert_int_eq(setenv("BFSGIL", "slice_us=2500", 1), 0);
+	ck_assert_int_eq(bfsgil_create(&g), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(g, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 2500);
+	ck_assert_int_eq(bfsgil_ctl_get(g, "preempt", &v), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(bfsgil_destroy(g), 0);
+}
+END_TEST
+
+START_TEST(bad_environment_makes_create_fail)
+{
+	static const char *const bad[] = {
+		"slice_us=1", "slice_us=fast", "turbo=1", "slice_us",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bfsgil_t *g = (bfsgil_t *)&g; /* must stay as it was */
+
+		ck_assert_int_eq(setenv("BFSGIL", bad[i], 1), 0);
+		ck_assert_msg(bfsgil_create(&g) == EINVAL,
+			      "BFSGIL=\"%s\" did not fail", bad[i]);
+		ck_assert_ptr_eq(g, (bfsgil_t *)&g);
+	}
+	ck_assert_int_eq(setenv("BFSGIL", "", 1), 0);
+	{
+		bfsgil_t *g;
+
+		ck_assert_int_eq(bfsgil_create(&g), 0);
+		ck_assert_int_eq(bfsgil_destroy(g), 0);
+	}
+}
+END_TEST
+
+START_TEST(describe_lists_every_tunable)
+{
+	const char *name, *desc;
+	long long min, max, def;
+	size_t n = 0;
+
+	while (bfsgil_ctl_describe(n, &name, &desc, &min, &max, &def) == 0) {
+		long long v;
+
+		ck_assert_ptr_nonnull(name);
+		ck_assert(strlen(desc) > 10);
+		ck_assert_int_le(min, def);
+		ck_assert_int_le(def, max);
+		ck_assert_int_eq(bfsgil_ctl_get(NULL, name, &v), 0);
+		ck_assert_int_eq(v, def);
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(bfsgil_ctl_describe(n, NULL, NULL, NULL, NULL, NULL),
+			 ENOENT);
+	ck_assert_int_eq(bfsgil_ctl_describe(0, NULL, NULL, NULL, NULL, NULL), 0);
+}
+END_TEST
+
+Suite *
+make_suite(void)
+{
+	Suite *s = suite_create("ctl");
+	struct {
+		const char *name;
+		const TTest *test;
+	} cases[] = {
+		{ "set_errors", set_rejects_bad_input_and_changes_nothing },
+		{ "parse_malformed", parse_rejects_malformed_lists_and_changes_nothing },
+		{ "parse_errors", parse_reports_unknown_name_and_out_of_range },
+		{ "parse_atomic", parse_is_all_or_nothing },
+		{ "bad_environment", bad_environment_makes_create_fail },
+		{ "defaults", defaults_are_the_documented_ones },
+		{ "set_get", set_then_get_at_the_range_ends },
+		{ "parse_applies", parse_applies_every_item },
+		{ "process_defaults", process_defaults_apply_to_later_creates_only },
+		{ "environment", environment_overrides_defaults_at_create },
+		{ "describe", describe_lists_every_tunable },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, 10);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}

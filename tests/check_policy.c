@@ -1,0 +1,255 @@
+/*
+ * check_policy.c: the deadline rules, driven with made-up times.  No
+ * threads, no clock: every rule is proved deterministically here, so the
+ * threaded suites only have to prove the plumbing.
+ */
+#include "harness.h"
+#include "policy.h"
+
+#define MS 1000000ull
+#define SLICE (5 * MS)
+#define ONE POLICY_RATIO_ONE
+
+START_TEST(nice_zero_has_ratio_one)
+{
+	ck_assert_uint_eq(policy_prio_ratio(0), ONE);
+}
+END_TEST
+
+START_TEST(ratio_grows_ten_percent_per_nice_level)
+{
+	for (int n = POLICY_NICE_MIN; n < POLICY_NICE_MAX; n++) {
+		double lo = policy_prio_ratio(n), hi = policy_prio_ratio(n + 1);
+
+		/* Integer rounding allows a hair either way of 1.1. */
+		ck_assert_double_ge(hi / lo, 1.099);
+		ck_assert_double_le(hi / lo, 1.101);
+	}
+	/* The ends, as 1.1^-20 and 1.1^19. */
+	ck_assert_double_eq_tol(policy_prio_ratio(-20) / (double)ONE, 0.14864, 0.0005);
+	ck_assert_double_eq_tol(policy_prio_ratio(19) / (double)ONE, 6.1159, 0.005);
+}
+END_TEST
+
+START_TEST(first_request_issues_slice_and_deadline)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 1000 * MS, SLICE, ONE);
+	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.deadline, 1000 * MS + SLICE);
+}
+END_TEST
+
+START_TEST(deadline_offset_scales_with_nice)
+{
+	struct policy_slice lo = { 0 }, hi = { 0 };
+
+	policy_request(&lo, 0, SLICE, policy_prio_ratio(-5));
+	policy_request(&hi, 0, SLICE, policy_prio_ratio(5));
+	ck_assert_uint_lt(lo.deadline, SLICE);
+	ck_assert_uint_gt(hi.deadline, SLICE);
+	/* nice scales the deadline, never the slice itself (BFS). */
+	ck_assert_uint_eq(lo.left, SLICE);
+	ck_assert_uint_eq(hi.left, SLICE);
+	ck_assert_uint_eq(policy_deadline(0, SLICE, policy_prio_ratio(5)),
+			  (SLICE * policy_prio_ratio(5)) >> POLICY_RATIO_SHIFT);
+}
+END_TEST
+
+START_TEST(early_release_keeps_deadline_and_rest_of_slice)
+{
+	struct policy_slice s = { 0 };
+	uint64_t deadline;
+
+	policy_request(&s, 0, SLICE, ONE);
+	deadline = s.deadline;
+	policy_start(&s, 0);
+	ck_assert_uint_eq(policy_charge(&s, 2 * MS, SLICE, ONE), 0);
+	ck_assert_uint_eq(s.left, 3 * MS);
+	ck_assert_uint_eq(s.deadline, deadline);
+	/* Asking again much later keeps both: that is what lets an I/O
+	 * thread come back with an early deadline. */
+	policy_request(&s, 500 * MS, SLICE, ONE);
+	ck_assert_uint_eq(s.left, 3 * MS);
+	ck_assert_uint_eq(s.deadline, deadline);
+}
+END_TEST
+
+START_TEST(exhausted_slice_reissues_deadline_from_expiry)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, 0);
+	/* Held 7 ms of a 5 ms slice: it ran out at 5 ms, a new one began
+	 * then, with deadline 5 + 5, and 2 ms of it are used. */
+	ck_assert_uint_eq(policy_charge(&s, 7 * MS, SLICE, ONE), 1);
+	ck_assert_uint_eq(s.deadline, 10 * MS);
+	ck_assert_uint_eq(s.left, 3 * MS);
+}
+END_TEST
+
+START_TEST(exactly_used_slice_counts_as_exhausted)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, 0);
+	ck_assert_uint_eq(policy_charge(&s, SLICE, SLICE, ONE), 1);
+	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.deadline, 2 * SLICE);
+}
+END_TEST
+
+START_TEST(several_slices_held_reissue_each_time)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, 0);
+	/* 23 ms = slices ending at 5, 10, 15, 20, and 3 ms into the fifth. */
+	ck_assert_uint_eq(policy_charge(&s, 23 * MS, SLICE, ONE), 4);
+	ck_assert_uint_eq(s.deadline, 25 * MS);
+	ck_assert_uint_eq(s.left, 2 * MS);
+}
+END_TEST
+
+START_TEST(reissued_deadline_uses_current_nice)
+{
+	struct policy_slice s = { 0 };
+	uint32_t r = policy_prio_ratio(10);
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, 0);
+	policy_charge(&s, 6 * MS, SLICE, r);
+	ck_assert_uint_eq(s.deadline, policy_deadline(5 * MS, SLICE, r));
+}
+END_TEST
+
+START_TEST(holder_past_its_slice_has_reissued_effective_deadline)
+{
+	struct policy_slice h = { 0 };
+
+	policy_request(&h, 0, SLICE, ONE);
+	policy_start(&h, 0);
+	/* Within the slice: its own deadline. */
+	ck_assert_uint_eq(policy_effective_deadline(&h, 4 * MS, SLICE, ONE),
+			  SLICE);
+	/* Ran 12 ms alone: as if reissued at 5 and at 10. */
+	ck_assert_uint_eq(policy_effective_deadline(&h, 12 * MS, SLICE, ONE),
+			  15 * MS);
+	/* Looking does not charge. */
+	ck_assert_uint_eq(h.left, SLICE);
+	ck_assert_uint_eq(h.deadline, SLICE);
+}
+END_TEST
+
+START_TEST(slice_end_is_when_the_current_slice_runs_out)
+{
+	struct policy_slice h = { 0 };
+
+	policy_request(&h, 0, SLICE, ONE);
+	policy_start(&h, 0);
+	ck_assert_uint_eq(policy_slice_end(&h, 1 * MS, SLICE, ONE), 5 * MS);
+	ck_assert_uint_eq(policy_slice_end(&h, 7 * MS, SLICE, ONE), 10 * MS);
+	/* A holder that kept 2 ms from an early release, starting at 100. */
+	h.left = 2 * MS;
+	policy_start(&h, 100 * MS);
+	ck_assert_uint_eq(policy_slice_end(&h, 100 * MS, SLICE, ONE), 102 * MS);
+}
+END_TEST
+
+START_TEST(earlier_waiter_asks_holder_at_once)
+{
+	struct policy_slice h = { .deadline = 20 * MS, .left = SLICE };
+
+	policy_start(&h, 10 * MS);
+	ck_assert(policy_should_ask(19 * MS, &h, 11 * MS, SLICE, ONE, true));
+	/* Equal is not earlier: the holder keeps it. */
+	ck_assert(!policy_should_ask(20 * MS, &h, 11 * MS, SLICE, ONE, true));
+	ck_assert(!policy_should_ask(21 * MS, &h, 11 * MS, SLICE, ONE, true));
+}
+END_TEST
+
+START_TEST(later_waiter_asks_when_holder_slice_ends)
+{
+	/* The holder kept an early deadline (12) from an earlier slice and
+	 * started holding at 10 with a full slice: it runs out at 15. */
+	struct policy_slice h = { .deadline = 12 * MS, .left = SLICE };
+
+	policy_start(&h, 10 * MS);
+	/* A waiter with deadline 18 is later than 12: it waits... */
+	ck_assert(!policy_should_ask(18 * MS, &h, 14 * MS, SLICE, ONE, true));
+	/* ...until 15, when the holder's deadline is reissued to 20. */
+	ck_assert(policy_should_ask(18 * MS, &h, 15 * MS, SLICE, ONE, true));
+	/* A waiter later than even the reissued deadline (nice 19, say)
+	 * keeps waiting for the next slice end. */
+	ck_assert(!policy_should_ask(22 * MS, &h, 15 * MS, SLICE, ONE, true));
+	ck_assert(policy_should_ask(22 * MS, &h, 20 * MS, SLICE, ONE, true));
+}
+END_TEST
+
+START_TEST(without_preempt_only_slice_end_asks)
+{
+	struct policy_slice h = { .deadline = 20 * MS, .left = SLICE };
+
+	policy_start(&h, 10 * MS);
+	/* Earlier deadline, but the slice has not run out. */
+	ck_assert(!policy_should_ask(1 * MS, &h, 14 * MS, SLICE, ONE, false));
+	ck_assert(policy_should_ask(1 * MS, &h, 15 * MS, SLICE, ONE, false));
+}
+END_TEST
+
+START_TEST(slice_change_applies_from_next_slice)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, 0);
+	/* slice_us goes 5 ms -> 20 ms while 2 ms are used: the current
+	 * slice keeps its 5 ms... */
+	ck_assert_uint_eq(policy_charge(&s, 2 * MS, 20 * MS, ONE), 0);
+	ck_assert_uint_eq(s.left, 3 * MS);
+	ck_assert_uint_eq(policy_slice_end(&s, 2 * MS, 20 * MS, ONE), 5 * MS);
+	/* ...and the next one is 20 ms long, with a 20 ms deadline offset. */
+	ck_assert_uint_eq(policy_charge(&s, 6 * MS, 20 * MS, ONE), 1);
+	ck_assert_uint_eq(s.deadline, 25 * MS);
+	ck_assert_uint_eq(s.left, 19 * MS);
+}
+END_TEST
+
+Suite *
+make_suite(void)
+{
+	Suite *s = suite_create("policy");
+	struct {
+		const char *name;
+		const TTest *test;
+	} cases[] = {
+		{ "nice_zero", nice_zero_has_ratio_one },
+		{ "nice_ratio", ratio_grows_ten_percent_per_nice_level },
+		{ "first_request", first_request_issues_slice_and_deadline },
+		{ "nice_deadline", deadline_offset_scales_with_nice },
+		{ "early_release", early_release_keeps_deadline_and_rest_of_slice },
+		{ "exhausted", exhausted_slice_reissues_deadline_from_expiry },
+		{ "exact_slice", exactly_used_slice_counts_as_exhausted },
+		{ "several_slices", several_slices_held_reissue_each_time },
+		{ "reissue_nice", reissued_deadline_uses_current_nice },
+		{ "effective_deadline", holder_past_its_slice_has_reissued_effective_deadline },
+		{ "slice_end", slice_end_is_when_the_current_slice_runs_out },
+		{ "preempt_earlier", earlier_waiter_asks_holder_at_once },
+		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends },
+		{ "no_preempt", without_preempt_only_slice_end_asks },
+		{ "slice_change", slice_change_applies_from_next_slice },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_set_timeout(tc, 10);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}

@@ -1,0 +1,108 @@
+/*
+ * harness.h: what the Check suites share: a main() per suite file, time,
+ * threads, and waiting for a condition on the lock instead of sleeping.
+ */
+#ifndef BFSGIL_TEST_HARNESS_H
+#define BFSGIL_TEST_HARNESS_H
+
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <bfsgil.h>
+
+/* Every suite file defines this; harness_main runs it. */
+Suite *make_suite(void);
+
+static inline uint64_t
+harness_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spin doing nothing useful for @ns: "bytecode" work that keeps a CPU. */
+static inline void
+harness_burn_ns(uint64_t ns)
+{
+	uint64_t end = harness_now_ns() + ns;
+
+	while (harness_now_ns() < end)
+		;
+}
+
+/* Block off-lock for @ns, as an interpreter's blocking I/O call would.
+ * This is the workload, never a stand-in for waiting on a condition. */
+static inline void
+harness_block_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u),
+			       (long)(ns % 1000000000u) };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Wait until @n threads are queued for @gil.  Polls the lock's own count;
+ * the Check timeout bounds it. */
+static inline void
+harness_wait_for_waiters(bfsgil_t *gil, uint64_t n)
+{
+	struct bfsgil_stats st;
+
+	for (;;) {
+		ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+		if (st.waiting >= n)
+			return;
+		sched_yield();
+	}
+}
+
+static inline pthread_t
+harness_spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	return t;
+}
+
+static inline void
+harness_join(pthread_t t)
+{
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+}
+
+static int
+harness_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @v (sorted in place). */
+static inline uint64_t
+harness_median(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), harness_cmp_u64);
+	return v[n / 2];
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(make_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif /* BFSGIL_TEST_HARNESS_H */
