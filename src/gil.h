@@ -48,6 +48,7 @@ struct thread_counters {
 	_Atomic uint64_t yields;
 	_Atomic uint64_t preempt_requests;
 	_Atomic uint64_t slice_expiries;
+	_Atomic uint64_t wakeups;
 	_Atomic uint64_t wait_ns;
 	_Atomic uint64_t max_wait_ns;
 	_Atomic uint64_t hold_ns;

@@ -145,6 +145,7 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 		self->park.granted = false;
 		self->park.poke = false;
 		pthread_mutex_unlock(&self->park.lock);
+		counter_add(&self->counters.wakeups, 1);
 		if (granted)
 			return;
 		pthread_mutex_lock(&gil->lock);

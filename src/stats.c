@@ -23,6 +23,7 @@ stats_accumulate(struct bfsgil_stats *out, const struct thread_counters *c)
 	out->yields += counter_read(&c->yields);
 	out->preempt_requests += counter_read(&c->preempt_requests);
 	out->slice_expiries += counter_read(&c->slice_expiries);
+	out->wakeups += counter_read(&c->wakeups);
 	out->wait_ns += counter_read(&c->wait_ns);
 	out->hold_ns += counter_read(&c->hold_ns);
 	if (max_wait > out->max_wait_ns)

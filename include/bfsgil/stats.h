@@ -31,6 +31,8 @@ struct bfsgil_stats {
 	uint64_t yields;          /* bfsgil_yield calls that found a waiter */
 	uint64_t preempt_requests;/* times a holder was asked to give way */
 	uint64_t slice_expiries;  /* slices used up; each reissued a deadline */
+	uint64_t wakeups;         /* times a waiting thread woke: a handoff
+				   * to it, a watcher's timer, or a poke */
 	uint64_t wait_ns;         /* total time waiting to acquire */
 	uint64_t max_wait_ns;     /* longest single wait */
 	uint64_t hold_ns;         /* total time holding, up to last release */
