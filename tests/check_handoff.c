@@ -128,11 +128,14 @@ START_TEST(releaser_cannot_take_the_lock_back_first)
 	ck_assert_int_eq(atomic_load(&waiter_had_it), 1);
 	ck_assert_int_eq(bfsgil_release(self), 0);
 	harness_join(w);
-	/* There and back: our kept deadline was earlier, so our acquire
-	 * asked the waiter to give way and its release handed it back. */
+	/* One handoff to the waiter; a second one back if our acquire
+	 * came while it still held (our kept deadline was earlier, so we
+	 * asked it to give way).  Which one depends on timing; that every
+	 * contended acquisition ended in a handoff does not. */
 	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
-	ck_assert_uint_eq(st.handoffs, 2);
-	ck_assert_uint_eq(st.contended, 2);
+	ck_assert_uint_ge(st.handoffs, 1);
+	ck_assert_uint_le(st.handoffs, 2);
+	ck_assert_uint_eq(st.handoffs, st.contended);
 }
 END_TEST
 
