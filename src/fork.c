@@ -26,6 +26,8 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	err = thread_park_init(&self->park);
 	if (err != 0)
 		return err;
+	/* Before the handles go: clearing marks each queued node. */
+	runq_clear(&gil->runq);
 	for (t = gil->threads; t != NULL; t = next) {
 		next = t->next;
 		if (t == self)
@@ -36,7 +38,6 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 		 * there is to reclaim. */
 		free(t);
 	}
-	runq_clear(&gil->runq);
 	gil->watcher = NULL;
 	__atomic_store_n(&self->head.yield_requested, 0, __ATOMIC_RELAXED);
 	self->owner = pthread_self();

@@ -34,7 +34,7 @@ thread_park_init(struct thread_park *park)
 	err = pthread_mutexattr_init(&mattr);
 	if (err != 0)
 		return err;
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+#if defined(PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP)
 	/* The granter holds the park lock only to set a flag and signal;
 	 * a woken thread that finds it taken does better spinning a moment
 	 * than sleeping again. */

@@ -32,7 +32,7 @@ static void
 thread_charge(struct bfsgil_thread *t, uint64_t now)
 {
 	uint64_t held = now > t->slice.start ? now - t->slice.start : 0;
-	unsigned expired = policy_charge(&t->slice, now, gil_slice_ns(t->gil),
+	uint64_t expired = policy_charge(&t->slice, now, gil_slice_ns(t->gil),
 					 thread_ratio(t));
 
 	counter_add(&t->counters.hold_ns, held);
@@ -295,12 +295,16 @@ bfsgil_acquire(bfsgil_thread_t *self)
 }
 
 static int
-gil_release_slow(struct bfsgil_thread *self, uint64_t now)
+gil_release_slow(struct bfsgil_thread *self)
 {
 	struct bfsgil *gil = self->gil;
+	uint64_t now;
 	uintptr_t s;
 
 	pthread_mutex_lock(&gil->lock);
+	/* Read after the mutex: under contention taking it can take long,
+	 * and the new holder's slice starts now, not before it queued. */
+	now = clock_now_ns();
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	if (gil_state_holder(s) != self) {
 		pthread_mutex_unlock(&gil->lock);
@@ -337,7 +341,7 @@ bfsgil_release(bfsgil_thread_t *self)
 		thread_charge(self, now);
 		return 0;
 	}
-	return gil_release_slow(self, now);
+	return gil_release_slow(self);
 }
 
 int
@@ -357,16 +361,21 @@ bfsgil_yield(bfsgil_thread_t *self)
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	if (gil_state_holder(s) != self)
 		return EPERM;
-	if (!(s & GIL_WAITERS))
-		return 0;	/* nobody to give way to */
+	/* Nobody to give way to.  A set request means someone asked; on a
+	 * weakly ordered CPU we may see it before GIL_WAITERS, so let the
+	 * mutex sort that out (and clear the request either way). */
+	if (!(s & GIL_WAITERS) &&
+	    !__atomic_load_n(&self->head.yield_requested, __ATOMIC_RELAXED))
+		return 0;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&gil->lock);
 	now = clock_now_ns();
 	thread_charge(self, now);
 	thread_set_yield_request(self, 0);
-	counter_add(&self->counters.yields, 1);
 	first = runq_peek_earliest(&gil->runq);
+	if (first != NULL)
+		counter_add(&self->counters.yields, 1);
 	if (first != NULL && self->slice.deadline >= first->deadline) {
 		self->node.deadline = self->slice.deadline;
 		runq_push(&gil->runq, &self->node);

@@ -44,13 +44,12 @@ policy_start(struct policy_slice *s, uint64_t now)
 	s->start = now;
 }
 
-unsigned
+uint64_t
 policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	      uint32_t ratio)
 {
 	uint64_t used = now > s->start ? now - s->start : 0;
-	unsigned expired;
-	uint64_t over, refill_at;
+	uint64_t expired, over, refill_at;
 
 	s->start = now;
 	if (used < s->left) {
@@ -66,7 +65,7 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		uint64_t more = over / slice_ns;
 
 		refill_at += more * slice_ns;
-		expired += (unsigned)(more > 0xffff ? 0xffff : more);
+		expired += more;
 		over -= more * slice_ns;
 	}
 	s->left = slice_ns - over;
@@ -100,7 +99,7 @@ policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
 		  bool preempt)
 {
 	struct policy_slice copy = *holder;
-	unsigned expired = policy_charge(&copy, now, slice_ns, holder_ratio);
+	uint64_t expired = policy_charge(&copy, now, slice_ns, holder_ratio);
 
 	if (!preempt && expired == 0)
 		return false;

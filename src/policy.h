@@ -51,7 +51,7 @@ void policy_start(struct policy_slice *s, uint64_t now);
  * deadline from that instant, so a thread that held for several slices
  * ends with the deadline of its last one.  @start becomes @now.  Returns
  * how many slices ran out. */
-unsigned policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		       uint32_t ratio);
 
 /* The holder's deadline as of @now: its own if its slice has not run out,

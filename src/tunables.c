@@ -98,10 +98,21 @@ tunables_parse_value(const char *s, const char *end, long long *value)
 	for (; p < end; p++)
 		if (*p < '0' || *p > '9')
 			return EINVAL;
-	if (len >= sizeof(buf))
-		return ERANGE; /* more digits than any long long has */
-	memcpy(buf, s, len);
-	buf[len] = '\0';
+	/* Drop leading zeros (keeping the sign), so that only real size
+	 * can make a value too long for a long long. */
+	{
+		const char *digits = s + (*s == '-' || *s == '+');
+		size_t sign = (size_t)(digits - s);
+
+		while (digits + 1 < end && *digits == '0')
+			digits++;
+		len = sign + (size_t)(end - digits);
+		if (len >= sizeof(buf))
+			return ERANGE; /* more digits than any long long has */
+		memcpy(buf, s, sign);
+		memcpy(buf + sign, digits, len - sign);
+		buf[len] = '\0';
+	}
 	errno = 0;
 	*value = strtoll(buf, &stop, 10);
 	if (errno == ERANGE)

@@ -16,7 +16,8 @@
 #define BFSGIL_TUNABLES(X)                                                    \
 	X(SLICE_US, "slice_us",                                               \
 	  "time slice in microseconds: how long a thread may hold the lock "  \
-	  "before a waiter asks it to give way", 10, 10000000, 5000)          \
+	  "before its deadline is reissued and an earlier waiter may ask it " \
+	  "to give way", 10, 10000000, 5000)                                  \
 	X(PREEMPT, "preempt",                                                 \
 	  "1: a waiter with an earlier deadline than the holder's asks it to " \
 	  "give way at once; 0: waiters ask only at the end of its slice",     \

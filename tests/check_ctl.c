@@ -122,6 +122,11 @@ START_TEST(parse_applies_every_item)
 	ck_assert_int_eq(get("slice_us"), 400);
 	ck_assert_int_eq(bfsgil_ctl_parse(gil, ""), 0);
 	ck_assert_int_eq(get("slice_us"), 400);
+	/* Leading zeros are not size: still 2000, not out of range. */
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=00000000000000000000000000000000002000"), 0);
+	ck_assert_int_eq(get("slice_us"), 2000);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "preempt=-0000000000000000000000000000000000000"), 0);
+	ck_assert_int_eq(get("preempt"), 0);
 }
 END_TEST
 

@@ -4,8 +4,9 @@
  * Every tunable is an integer with a name, a range and a default:
  *
  *   slice_us  (10..10000000, default 5000)  the time slice, in microseconds:
- *             how long a thread may hold the lock before a waiter asks it
- *             to give way.  5000 matches CPython's 5 ms switch interval.
+ *             how long a thread may hold the lock before its deadline is
+ *             reissued; a waiter whose deadline is then the earlier asks
+ *             it to give way.  5000 matches CPython's 5 ms switch interval.
  *   preempt   (0..1, default 1)  1: a waiter whose deadline is earlier
  *             than the holder's asks it to give way at once (BFS).  0:
  *             waiters ask only when the holder's slice ends, as a purely

@@ -92,14 +92,18 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * bfsgil_acquire - take the lock, blocking until it is ours.
  *
  * Uncontended, this is one compare-and-swap and a clock read: no system
- * call, no internal mutex.  Contended, the caller queues by virtual
- * deadline (keeping the deadline and slice it had if it last released
- * early, otherwise getting a fresh slice and deadline = now + slice_us x
- * prio_ratio(nice)) and sleeps on its own condition variable until a
- * releasing thread hands the lock over.  If its deadline is earlier than
- * the holder's, the holder is asked to give way at once
- * (bfsgil_should_yield() turns true for it); otherwise the holder is asked
- * when its slice ends.
+ * call, no internal mutex.  A thread's first acquire issues it a slice
+ * and a deadline, now + slice_us x prio_ratio(nice); after that it keeps
+ * the deadline and rest of slice its last release or yield left it (see
+ * bfsgil_release()).  Contended, the caller queues by that deadline and
+ * sleeps on its own condition variable until a releasing thread hands the
+ * lock over.  If its deadline is earlier than the holder's (the holder's
+ * as reissued, if it has run past its slice), the holder is asked to give
+ * way at once: bfsgil_should_yield() turns true for it.  Otherwise the
+ * comparison is made again each time the holder's slice ends, and the
+ * holder is asked as soon as the waiter's deadline is the earlier (at the
+ * first slice end for equal nice; a nice 19 waiter behind a nice 0 holder
+ * may wait about six slices, by design).
  *
  * Not a cancellation point: cancellation is deferred while waiting.
  * Signals do not interrupt the wait.
@@ -114,10 +118,12 @@ BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
 /**
  * bfsgil_release - give the lock up, e.g. before a blocking call.
  *
- * Charges the time held to the caller's slice.  If the slice ran out the
- * caller gets a fresh one and a new deadline; otherwise it keeps what is
- * left and its deadline, so that when it asks again it can preempt a
- * CPU-bound holder.  If anyone waits, the lock goes straight to the
+ * Charges the time held to the caller's slice.  Each time the slice ran
+ * out, a fresh one began at that instant with a new deadline from that
+ * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
+ * a slice that began 2 ms ago).  If it did not run out, the caller keeps
+ * what is left and its deadline, so that when it asks again it can
+ * preempt a CPU-bound holder.  If anyone waits, the lock goes straight to the
  * earliest-deadline waiter, which alone is woken; the caller cannot take
  * it back before that thread has it.  Never blocks on the GIL; takes the
  * internal mutex only when someone waits.
@@ -193,7 +199,9 @@ BFSGIL_API int bfsgil_get_nice(const bfsgil_thread_t *self, int *nicep);
  * the moment of fork().  New threads may attach as usual.
  *
  * Returns 0; EINVAL if an argument is NULL or @self is not attached to
- * @gil.
+ * @gil (nothing changed); or the error of re-initialising a mutex or
+ * condition variable (glibc's never fail), after which the lock is not
+ * usable in the child.
  */
 BFSGIL_API int bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self);
 

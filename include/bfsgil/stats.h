@@ -6,7 +6,8 @@
  * over every thread that was ever attached, so the lock's figures always
  * equal the sum of its threads' (including threads since detached).  Every
  * handoff ends one contended acquisition, so for a lock, handoffs ==
- * contended.  Time the current holder has held the lock so far is not yet
+ * contended (in a fork child, handoffs may be one more: a handoff can be
+ * in flight at fork() to a thread the child does not have).  Time the current holder has held the lock so far is not yet
  * in hold_ns.
  *
  * Reading is safe from any thread at any time and does not block on the
