@@ -15,10 +15,16 @@
 #include "gil.h"
 #include "invariant.h"
 
-static inline bool
-thread_is_caller(const struct bfsgil_thread *t)
+/* The argument check shared by acquire, release and yield: a handle,
+ * used by the thread that attached it. */
+static inline int
+thread_check_caller(const struct bfsgil_thread *t)
 {
-	return pthread_equal(t->owner, pthread_self());
+	if (t == NULL)
+		return EINVAL;
+	if (!pthread_equal(t->owner, pthread_self()))
+		return EPERM;
+	return 0;
 }
 
 static inline void
@@ -270,10 +276,10 @@ bfsgil_acquire(bfsgil_thread_t *self)
 	struct bfsgil *gil;
 	uintptr_t s;
 
-	if (self == NULL)
-		return EINVAL;
-	if (!thread_is_caller(self))
-		return EPERM;
+	int err = thread_check_caller(self);
+
+	if (err != 0)
+		return err;
 	gil = self->gil;
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	if (s == 0) {
@@ -328,10 +334,10 @@ bfsgil_release(bfsgil_thread_t *self)
 	uintptr_t expect;
 	uint64_t now;
 
-	if (self == NULL)
-		return EINVAL;
-	if (!thread_is_caller(self))
-		return EPERM;
+	int err = thread_check_caller(self);
+
+	if (err != 0)
+		return err;
 	now = clock_now_ns();
 	expect = (uintptr_t)self;
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
@@ -353,10 +359,10 @@ bfsgil_yield(bfsgil_thread_t *self)
 	uintptr_t s;
 	int cancel;
 
-	if (self == NULL)
-		return EINVAL;
-	if (!thread_is_caller(self))
-		return EPERM;
+	int err = thread_check_caller(self);
+
+	if (err != 0)
+		return err;
 	gil = self->gil;
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	if (gil_state_holder(s) != self)

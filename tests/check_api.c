@@ -239,31 +239,21 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("api");
-	struct {
-		const char *name;
-		const TTest *test;
-	} cases[] = {
-		{ "null_einval", null_arguments_are_einval },
-		{ "destroy_ebusy", destroy_while_attached_is_ebusy },
-		{ "detach_ebusy", detach_while_holding_is_ebusy },
-		{ "acquire_edeadlk", acquire_while_holding_is_edeadlk },
-		{ "twin_edeadlk", second_handle_of_holding_thread_is_edeadlk },
-		{ "not_held_eperm", release_or_yield_without_holding_is_eperm },
-		{ "foreign_eperm", using_another_threads_handle_is_eperm },
-		{ "nice_erange", nice_out_of_range_is_erange },
-		{ "fork_einval", after_fork_with_foreign_handle_is_einval },
-		{ "uncontended", uncontended_acquire_release_is_counted },
-		{ "yield_alone", yield_with_nobody_waiting_keeps_the_lock },
-		{ "detach_retires", detach_then_destroy_retires_counters },
+	const struct harness_case cases[] = {
+		{ "null_einval", null_arguments_are_einval, 10 },
+		{ "destroy_ebusy", destroy_while_attached_is_ebusy, 10 },
+		{ "detach_ebusy", detach_while_holding_is_ebusy, 10 },
+		{ "acquire_edeadlk", acquire_while_holding_is_edeadlk, 10 },
+		{ "twin_edeadlk", second_handle_of_holding_thread_is_edeadlk, 10 },
+		{ "not_held_eperm", release_or_yield_without_holding_is_eperm, 10 },
+		{ "foreign_eperm", using_another_threads_handle_is_eperm, 10 },
+		{ "nice_erange", nice_out_of_range_is_erange, 10 },
+		{ "fork_einval", after_fork_with_foreign_handle_is_einval, 10 },
+		{ "uncontended", uncontended_acquire_release_is_counted, 10 },
+		{ "yield_alone", yield_with_nobody_waiting_keeps_the_lock, 10 },
+		{ "detach_retires", detach_then_destroy_retires_counters, 10 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, 10);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

@@ -220,30 +220,20 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("ctl");
-	struct {
-		const char *name;
-		const TTest *test;
-	} cases[] = {
-		{ "set_errors", set_rejects_bad_input_and_changes_nothing },
-		{ "parse_malformed", parse_rejects_malformed_lists_and_changes_nothing },
-		{ "parse_errors", parse_reports_unknown_name_and_out_of_range },
-		{ "parse_atomic", parse_is_all_or_nothing },
-		{ "bad_environment", bad_environment_makes_create_fail },
-		{ "defaults", defaults_are_the_documented_ones },
-		{ "set_get", set_then_get_at_the_range_ends },
-		{ "parse_applies", parse_applies_every_item },
-		{ "process_defaults", process_defaults_apply_to_later_creates_only },
-		{ "environment", environment_overrides_defaults_at_create },
-		{ "describe", describe_lists_every_tunable },
+	const struct harness_case cases[] = {
+		{ "set_errors", set_rejects_bad_input_and_changes_nothing, 10 },
+		{ "parse_malformed", parse_rejects_malformed_lists_and_changes_nothing, 10 },
+		{ "parse_errors", parse_reports_unknown_name_and_out_of_range, 10 },
+		{ "parse_atomic", parse_is_all_or_nothing, 10 },
+		{ "bad_environment", bad_environment_makes_create_fail, 10 },
+		{ "defaults", defaults_are_the_documented_ones, 10 },
+		{ "set_get", set_then_get_at_the_range_ends, 10 },
+		{ "parse_applies", parse_applies_every_item, 10 },
+		{ "process_defaults", process_defaults_apply_to_later_creates_only, 10 },
+		{ "environment", environment_overrides_defaults_at_create, 10 },
+		{ "describe", describe_lists_every_tunable, 10 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, 10);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

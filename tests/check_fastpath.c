@@ -200,13 +200,12 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("fastpath");
-	TCase *tc = tcase_create("fastpath");
+	const struct harness_case cases[] = {
+		{ "no_syscall", uncontended_acquire_release_make_no_system_call, 20 },
+		{ "no_mutex", uncontended_acquire_release_take_no_internal_mutex, 20 },
+		{ "wake_alone", handoff_wakes_the_chosen_waiter_alone, 20 },
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, uncontended_acquire_release_make_no_system_call);
-	tcase_add_test(tc, uncontended_acquire_release_take_no_internal_mutex);
-	tcase_add_test(tc, handoff_wakes_the_chosen_waiter_alone);
-	suite_add_tcase(s, tc);
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

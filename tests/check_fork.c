@@ -139,12 +139,11 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("fork");
-	TCase *tc = tcase_create("after_fork_child");
+	const struct harness_case cases[] = {
+		{ "holder_with_waiter", child_of_holder_with_waiter_can_use_the_lock, 20 },
+		{ "non_holder", child_of_non_holder_ends_up_holding, 20 },
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, child_of_holder_with_waiter_can_use_the_lock);
-	tcase_add_test(tc, child_of_non_holder_ends_up_holding);
-	suite_add_tcase(s, tc);
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

@@ -272,11 +272,7 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("handoff");
-	struct {
-		const char *name;
-		const TTest *test;
-		int timeout;
-	} cases[] = {
+	const struct harness_case cases[] = {
 		{ "deadline_order", waiters_get_the_lock_in_deadline_order, 20 },
 		{ "arrival_order", equal_nice_waiters_are_served_in_arrival_order, 20 },
 		{ "no_take_back", releaser_cannot_take_the_lock_back_first, 20 },
@@ -285,13 +281,6 @@ make_suite(void)
 		{ "mutual_exclusion", eight_threads_never_hold_at_once, 240 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, cases[i].timeout);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

@@ -223,33 +223,24 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("policy");
-	struct {
-		const char *name;
-		const TTest *test;
-	} cases[] = {
-		{ "nice_zero", nice_zero_has_ratio_one },
-		{ "nice_ratio", ratio_grows_ten_percent_per_nice_level },
-		{ "first_request", first_request_issues_slice_and_deadline },
-		{ "nice_deadline", deadline_offset_scales_with_nice },
-		{ "early_release", early_release_keeps_deadline_and_rest_of_slice },
-		{ "exhausted", exhausted_slice_reissues_deadline_from_expiry },
-		{ "exact_slice", exactly_used_slice_counts_as_exhausted },
-		{ "several_slices", several_slices_held_reissue_each_time },
-		{ "reissue_nice", reissued_deadline_uses_current_nice },
-		{ "effective_deadline", holder_past_its_slice_has_reissued_effective_deadline },
-		{ "slice_end", slice_end_is_when_the_current_slice_runs_out },
-		{ "preempt_earlier", earlier_waiter_asks_holder_at_once },
-		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends },
-		{ "no_preempt", without_preempt_only_slice_end_asks },
-		{ "slice_change", slice_change_applies_from_next_slice },
+	const struct harness_case cases[] = {
+		{ "nice_zero", nice_zero_has_ratio_one, 10 },
+		{ "nice_ratio", ratio_grows_ten_percent_per_nice_level, 10 },
+		{ "first_request", first_request_issues_slice_and_deadline, 10 },
+		{ "nice_deadline", deadline_offset_scales_with_nice, 10 },
+		{ "early_release", early_release_keeps_deadline_and_rest_of_slice, 10 },
+		{ "exhausted", exhausted_slice_reissues_deadline_from_expiry, 10 },
+		{ "exact_slice", exactly_used_slice_counts_as_exhausted, 10 },
+		{ "several_slices", several_slices_held_reissue_each_time, 10 },
+		{ "reissue_nice", reissued_deadline_uses_current_nice, 10 },
+		{ "effective_deadline", holder_past_its_slice_has_reissued_effective_deadline, 10 },
+		{ "slice_end", slice_end_is_when_the_current_slice_runs_out, 10 },
+		{ "preempt_earlier", earlier_waiter_asks_holder_at_once, 10 },
+		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends, 10 },
+		{ "no_preempt", without_preempt_only_slice_end_asks, 10 },
+		{ "slice_change", slice_change_applies_from_next_slice, 10 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_set_timeout(tc, 10);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), NULL, NULL);
 	return s;
 }

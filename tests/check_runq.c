@@ -171,27 +171,17 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("runq");
-	struct {
-		const char *name;
-		const TTest *test;
-	} cases[] = {
-		{ "empty", empty_queue_has_no_earliest },
-		{ "deadline_order", pops_in_deadline_order },
-		{ "ties_fifo", equal_deadlines_pop_first_in_first_out },
-		{ "remove_middle", removal_from_the_middle_keeps_the_order },
-		{ "requeue", removed_node_can_queue_again },
-		{ "ten_thousand", ten_thousand_entries_stay_ordered },
-		{ "clear", clear_marks_every_node_unqueued },
-		{ "reserve", reserve_grows_and_keeps_entries },
+	const struct harness_case cases[] = {
+		{ "empty", empty_queue_has_no_earliest, 10 },
+		{ "deadline_order", pops_in_deadline_order, 10 },
+		{ "ties_fifo", equal_deadlines_pop_first_in_first_out, 10 },
+		{ "remove_middle", removal_from_the_middle_keeps_the_order, 10 },
+		{ "requeue", removed_node_can_queue_again, 10 },
+		{ "ten_thousand", ten_thousand_entries_stay_ordered, 10 },
+		{ "clear", clear_marks_every_node_unqueued, 10 },
+		{ "reserve", reserve_grows_and_keeps_entries, 10 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, 10);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

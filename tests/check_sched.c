@@ -270,23 +270,13 @@ Suite *
 make_suite(void)
 {
 	Suite *s = suite_create("sched");
-	struct {
-		const char *name;
-		const TTest *test;
-	} cases[] = {
-		{ "preempt", io_thread_preempts_cpu_bound_holder },
-		{ "no_preempt_convoy", without_preemption_io_thread_waits_for_slice_end },
-		{ "ask_at_slice_end", later_deadline_waiter_asks_at_holder_slice_end },
-		{ "no_starvation", four_cpu_threads_each_get_the_lock_within_bound },
+	const struct harness_case cases[] = {
+		{ "preempt", io_thread_preempts_cpu_bound_holder, 60 },
+		{ "no_preempt_convoy", without_preemption_io_thread_waits_for_slice_end, 60 },
+		{ "ask_at_slice_end", later_deadline_waiter_asks_at_holder_slice_end, 60 },
+		{ "no_starvation", four_cpu_threads_each_get_the_lock_within_bound, 60 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, 60);
-		tcase_add_test(tc, cases[i].test);
-		suite_add_tcase(s, tc);
-	}
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
 	return s;
 }

@@ -16,6 +16,32 @@
 /* Every suite file defines this; harness_main runs it. */
 Suite *make_suite(void);
 
+/* One test case: a TCase of its own, named after the behaviour. */
+struct harness_case {
+	const char *name;
+	const TTest *test;
+	int timeout;	/* seconds */
+};
+
+#define HARNESS_NCASES(cases) (sizeof(cases) / sizeof((cases)[0]))
+
+/* Add each case to @s as its own TCase, with the fixture (may be NULL)
+ * and a timeout, so every case can block only so long. */
+static inline void
+harness_add_cases(Suite *s, const struct harness_case *cases, size_t n,
+		  SFun setup, SFun teardown)
+{
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		if (setup != NULL || teardown != NULL)
+			tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, cases[i].timeout);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+}
+
 static inline uint64_t
 harness_now_ns(void)
 {
