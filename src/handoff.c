@@ -273,10 +273,9 @@ out:
 int
 bfsgil_acquire(bfsgil_thread_t *self)
 {
+	int err = thread_check_caller(self);
 	struct bfsgil *gil;
 	uintptr_t s;
-
-	int err = thread_check_caller(self);
 
 	if (err != 0)
 		return err;
@@ -331,10 +330,9 @@ gil_release_slow(struct bfsgil_thread *self)
 int
 bfsgil_release(bfsgil_thread_t *self)
 {
+	int err = thread_check_caller(self);
 	uintptr_t expect;
 	uint64_t now;
-
-	int err = thread_check_caller(self);
 
 	if (err != 0)
 		return err;
@@ -356,10 +354,9 @@ bfsgil_yield(bfsgil_thread_t *self)
 	struct bfsgil *gil;
 	struct runq_node *first;
 	uint64_t now;
+	int err = thread_check_caller(self);
 	uintptr_t s;
 	int cancel;
-
-	int err = thread_check_caller(self);
 
 	if (err != 0)
 		return err;

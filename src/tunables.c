@@ -86,38 +86,29 @@ tunables_check_range(enum tunable_id id, long long value)
 static int
 tunables_parse_value(const char *s, const char *end, long long *value)
 {
-	const char *p = s;
+	size_t sign = s < end && (*s == '-' || *s == '+');
+	const char *digits = s + sign;
 	char buf[32];
-	char *stop;
-	size_t len = (size_t)(end - s);
+	size_t len;
 
-	if (p < end && (*p == '-' || *p == '+'))
-		p++;
-	if (p == end)
+	if (digits == end)
 		return EINVAL;
-	for (; p < end; p++)
+	for (const char *p = digits; p < end; p++)
 		if (*p < '0' || *p > '9')
 			return EINVAL;
-	/* Drop leading zeros (keeping the sign), so that only real size
-	 * can make a value too long for a long long. */
-	{
-		const char *digits = s + (*s == '-' || *s == '+');
-		size_t sign = (size_t)(digits - s);
-
-		while (digits + 1 < end && *digits == '0')
-			digits++;
-		len = sign + (size_t)(end - digits);
-		if (len >= sizeof(buf))
-			return ERANGE; /* more digits than any long long has */
-		memcpy(buf, s, sign);
-		memcpy(buf + sign, digits, len - sign);
-		buf[len] = '\0';
-	}
-	errno = 0;
-	*value = strtoll(buf, &stop, 10);
-	if (errno == ERANGE)
+	/* Leading zeros are not size: drop them, so that only a value too
+	 * big for a long long is ERANGE. */
+	while (digits + 1 < end && *digits == '0')
+		digits++;
+	len = sign + (size_t)(end - digits);
+	if (len >= sizeof(buf))
 		return ERANGE;
-	return 0;
+	memcpy(buf, s, sign);
+	memcpy(buf + sign, digits, len - sign);
+	buf[len] = '\0';
+	errno = 0;
+	*value = strtoll(buf, NULL, 10);
+	return errno == ERANGE ? ERANGE : 0;
 }
 
 int

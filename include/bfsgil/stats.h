@@ -7,8 +7,8 @@
  * equal the sum of its threads' (including threads since detached).  Every
  * handoff ends one contended acquisition, so for a lock, handoffs ==
  * contended (in a fork child, handoffs may be one more: a handoff can be
- * in flight at fork() to a thread the child does not have).  Time the current holder has held the lock so far is not yet
- * in hold_ns.
+ * in flight at fork() to a thread the child does not have).  Time the
+ * current holder has held the lock so far is not yet in hold_ns.
  *
  * Reading is safe from any thread at any time and does not block on the
  * GIL; the figures are a consistent-enough snapshot, not an atomic one.
