@@ -47,9 +47,10 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 
 		policy_request(&self->slice, now, gil_slice_ns(gil),
 			       thread_ratio(self));
-		policy_start(&self->slice, now);
 		counter_add(&self->counters.acquires, 1);
 	}
+	/* Nobody waits in the child, so nothing is timed. */
+	policy_start(&self->slice, POLICY_UNTIMED);
 	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
 	return 0;
 }

@@ -51,7 +51,7 @@ struct thread_counters {
 	_Atomic uint64_t wakeups;
 	_Atomic uint64_t wait_ns;
 	_Atomic uint64_t max_wait_ns;
-	_Atomic uint64_t hold_ns;
+	_Atomic uint64_t contended_hold_ns;
 };
 
 struct bfsgil_thread {

@@ -2,8 +2,11 @@
  * handoff.c: acquire, release and yield; the pthreads plumbing around the
  * decisions in policy.c.
  *
- * Fast paths (nobody waiting) are one CAS on gil->state plus a clock read.
- * Everything else happens with gil->lock held: queueing by deadline,
+ * Fast paths (nobody waiting) are one CAS on gil->state each, with no
+ * clock read: held time counts against a slice only while another thread
+ * waits (policy.h's POLICY_UNTIMED), so with nobody waiting there is
+ * nothing to time.  Whoever makes the lock contended starts the holder's
+ * clock, with the mutex held.  Everything else happens with gil->lock held: queueing by deadline,
  * asking the holder to give way, and handing the lock straight to the
  * earliest waiter, which alone is woken, on its own condvar (its park).
  * A woken waiter returns holding the GIL without re-taking gil->lock.
@@ -33,7 +36,8 @@ thread_set_yield_request(struct bfsgil_thread *t, int v)
 	__atomic_store_n(&t->head.yield_requested, v, __ATOMIC_RELAXED);
 }
 
-/* The thread stops holding at @now: charge its slice, count the time. */
+/* The thread stops holding at @now: charge its slice, count the time
+ * (zero if nobody waited: its start is then POLICY_UNTIMED). */
 static void
 thread_charge(struct bfsgil_thread *t, uint64_t now)
 {
@@ -41,7 +45,7 @@ thread_charge(struct bfsgil_thread *t, uint64_t now)
 	uint64_t expired = policy_charge(&t->slice, now, gil_slice_ns(t->gil),
 					 thread_ratio(t));
 
-	counter_add(&t->counters.hold_ns, held);
+	counter_add(&t->counters.contended_hold_ns, held);
 	if (expired)
 		counter_add(&t->counters.slice_expiries, expired);
 }
@@ -92,6 +96,8 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 		return;
 	}
 	BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));
+	/* Whoever made the lock contended started the holder's clock. */
+	BFSGIL_DEBUG_ASSERT(holder->slice.start != POLICY_UNTIMED);
 	if (__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED)) {
 		/* Already asked; the handoff that follows calls us again. */
 		gil->watcher = NULL;
@@ -178,9 +184,11 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 
 	if (gil->watcher == to)
 		gil->watcher = NULL;
-	/* The new holder's slice runs from the handoff, wake-up included:
-	 * that keeps its slice end known to the watcher from this moment. */
-	policy_start(&to->slice, now);
+	/* The new holder's slice runs from the handoff, wake-up included,
+	 * if others still wait: that keeps its slice end known to the
+	 * watcher from this moment.  If nobody waits, nothing is timed
+	 * until someone does. */
+	policy_start(&to->slice, waiters ? now : POLICY_UNTIMED);
 	thread_set_yield_request(to, 0);
 	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
 			      memory_order_release);
@@ -209,6 +217,7 @@ gil_acquire_slow(struct bfsgil_thread *self)
 	uint64_t now;
 	uintptr_t s;
 	int cancel, err = 0;
+	bool announced = false;
 
 	/* Waiting is not a cancellation point: a thread cancelled in the
 	 * middle of the queue would leave it inconsistent. */
@@ -218,11 +227,11 @@ gil_acquire_slow(struct bfsgil_thread *self)
 		s = atomic_load_explicit(&gil->state, memory_order_acquire);
 		if (s == 0) {
 			/* Free, hence nobody queued: take it as the fast
-			 * path would. */
+			 * path would, issuing a first slice if need be. */
 			now = clock_now_ns();
 			policy_request(&self->slice, now, gil_slice_ns(gil),
 				       thread_ratio(self));
-			policy_start(&self->slice, now);
+			policy_start(&self->slice, POLICY_UNTIMED);
 			if (atomic_compare_exchange_strong_explicit(
 				    &gil->state, &s, (uintptr_t)self,
 				    memory_order_acq_rel, memory_order_acquire)) {
@@ -243,6 +252,7 @@ gil_acquire_slow(struct bfsgil_thread *self)
 			    &gil->state, &s, s | GIL_WAITERS,
 			    memory_order_acq_rel, memory_order_acquire)) {
 			s |= GIL_WAITERS;
+			announced = true;
 			break;
 		}
 	}
@@ -256,6 +266,9 @@ gil_acquire_slow(struct bfsgil_thread *self)
 		goto out;
 	}
 	now = clock_now_ns();
+	/* We made the lock contended: the holder's time counts from now. */
+	if (announced)
+		policy_start(&holder->slice, now);
 	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
 	self->node.deadline = self->slice.deadline;
 	runq_push(&gil->runq, &self->node);
@@ -281,14 +294,12 @@ bfsgil_acquire(bfsgil_thread_t *self)
 		return err;
 	gil = self->gil;
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
-	if (s == 0) {
+	/* A thread with no slice yet (its first acquire) takes the slow
+	 * path, which reads the clock to issue one. */
+	if (s == 0 && self->slice.left != 0) {
 		/* Written before the CAS that makes us holder, so that a
 		 * waiter that sees us as holder sees our slice too. */
-		uint64_t now = clock_now_ns();
-
-		policy_request(&self->slice, now, gil_slice_ns(gil),
-			       thread_ratio(self));
-		policy_start(&self->slice, now);
+		policy_start(&self->slice, POLICY_UNTIMED);
 		if (atomic_compare_exchange_strong_explicit(
 			    &gil->state, &s, (uintptr_t)self,
 			    memory_order_acq_rel, memory_order_relaxed)) {
@@ -332,19 +343,16 @@ bfsgil_release(bfsgil_thread_t *self)
 {
 	int err = thread_check_caller(self);
 	uintptr_t expect;
-	uint64_t now;
 
 	if (err != 0)
 		return err;
-	now = clock_now_ns();
 	expect = (uintptr_t)self;
+	/* Succeeds only if nobody waited during the whole hold (GIL_WAITERS,
+	 * once set, stays until a handoff), so there is nothing to charge. */
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
-						    memory_order_relaxed)) {
-		/* After the CAS: no waiter can be reading our slice now. */
-		thread_charge(self, now);
+						    memory_order_relaxed))
 		return 0;
-	}
 	return gil_release_slow(self);
 }
 
@@ -394,6 +402,8 @@ bfsgil_yield(bfsgil_thread_t *self)
 	 * the lock.  Our slice restarted, so the watcher must look again. */
 	if (first != NULL)
 		gil_watch(gil, NULL, now);
+	else
+		policy_start(&self->slice, POLICY_UNTIMED);
 	pthread_mutex_unlock(&gil->lock);
 	pthread_setcancelstate(cancel, NULL);
 	return 0;

@@ -20,15 +20,20 @@
 
 /*
  * A thread's place in time.  @deadline is its virtual deadline; @left the
- * part of its current slice not yet used; @start when it last started
- * holding (meaningful while it holds).  @left == 0 means "no slice yet":
- * a thread that never ran.
+ * part of its current slice not yet used; @start when its held time began
+ * to count (meaningful while it holds), or POLICY_UNTIMED while nobody
+ * waits and so nothing is counted.  @left == 0 means "no slice yet": a
+ * thread that never ran.
  */
 struct policy_slice {
 	uint64_t deadline;
 	uint64_t left;
 	uint64_t start;
 };
+
+/* @start of a holder nobody waits for.  Charging from it charges nothing:
+ * as it is the largest time there is, now - start is never positive. */
+#define POLICY_UNTIMED UINT64_MAX
 
 /* prio_ratio(nice): 1.0 at nice 0, x1.1 per level up, /1.1 per level
  * down.  @nice must be within POLICY_NICE_MIN..MAX. */
@@ -43,7 +48,8 @@ uint64_t policy_deadline(uint64_t now, uint64_t slice_ns, uint32_t ratio);
 void policy_request(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		    uint32_t ratio);
 
-/* The thread starts holding at @now. */
+/* The thread's held time counts from @now (POLICY_UNTIMED: from nowhere,
+ * nobody waits). */
 void policy_start(struct policy_slice *s, uint64_t now);
 
 /* The thread stops holding at @now: charge now - start to the slice.  Each

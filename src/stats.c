@@ -25,7 +25,7 @@ stats_accumulate(struct bfsgil_stats *out, const struct thread_counters *c)
 	out->slice_expiries += counter_read(&c->slice_expiries);
 	out->wakeups += counter_read(&c->wakeups);
 	out->wait_ns += counter_read(&c->wait_ns);
-	out->hold_ns += counter_read(&c->hold_ns);
+	out->contended_hold_ns += counter_read(&c->contended_hold_ns);
 	if (max_wait > out->max_wait_ns)
 		out->max_wait_ns = max_wait;
 }

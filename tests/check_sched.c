@@ -131,7 +131,10 @@ END_TEST
 /*
  * A waiter whose deadline is later than the holder's (equal nice, it asked
  * later) is not served at once: the holder is asked when its slice ends,
- * and then the waiter's deadline beats the holder's reissued one.
+ * and then the waiter's deadline beats the holder's reissued one.  The
+ * holder first holds alone for 2.5 slices, which count for nothing: its
+ * slice starts to run when the waiter comes, so it is asked a whole slice
+ * after that (charging the lone time would ask it half a slice after).
  */
 static atomic_ullong held_since, asked_at;
 
@@ -165,19 +168,25 @@ START_TEST(later_deadline_waiter_asks_at_holder_slice_end)
 	ck_assert_int_eq(bfsgil_attach(gil, &w), 0);
 	h = harness_spawn(holder_until_asked_main, NULL);
 	wait_for_cpu_threads(1);
+	/* The holder's lone time: the behaviour under test, not a wait. */
+	harness_block_ns(slice * 5 / 2);
 	start = harness_now_ns();
 	ck_assert_int_eq(bfsgil_acquire(w), 0);
 	harness_join(h);
 	asked = atomic_load(&asked_at);
-	slice_end = atomic_load(&held_since) + slice;
-	/* Asked when the slice ended, or at once if we came after that. */
-	expected = slice_end > start ? slice_end : start;
+	slice_end = start + slice;
+	expected = slice_end;
 	fprintf(stderr, "sched: holder asked %lld us after its slice end "
-		"(slice %llu us)\n", ((long long)asked - (long long)slice_end) / 1000,
-		(unsigned long long)(slice / US));
+		"(slice %llu us, held alone %llu us before)\n",
+		((long long)asked - (long long)slice_end) / 1000,
+		(unsigned long long)(slice / US),
+		(unsigned long long)((start - atomic_load(&held_since)) / US));
 	/* Never before its slice ended (its deadline was earlier), less the
 	 * clock reads' skew... */
-	ck_assert_uint_ge(asked + 1 * MS, slice_end);
+	ck_assert_msg(asked + 1 * MS >= slice_end,
+		      "asked %llu us after the waiter came, slice %llu us",
+		      (unsigned long long)((asked - start) / US),
+		      (unsigned long long)(slice / US));
 	/* ...and soon after, generously for a noisy machine. */
 	ck_assert_msg(asked < expected + 200 * MS, "asked %llu us late",
 		      (unsigned long long)((asked - expected) / US));
@@ -266,6 +275,28 @@ START_TEST(four_cpu_threads_each_get_the_lock_within_bound)
 }
 END_TEST
 
+/* Held time counts only while someone waits: holding alone for five
+ * slices uses none of them up. */
+START_TEST(holding_alone_charges_nothing)
+{
+	bfsgil_thread_t *t;
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 1000), 0);
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	harness_block_ns(5 * MS);
+	ck_assert_int_eq(bfsgil_yield(t), 0);
+	harness_block_ns(5 * MS);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_thread_stats(t, &st), 0);
+	ck_assert_uint_eq(st.slice_expiries, 0);
+	ck_assert_uint_eq(st.contended_hold_ns, 0);
+	ck_assert_uint_eq(st.acquires, 1);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -274,6 +305,7 @@ make_suite(void)
 		{ "preempt", io_thread_preempts_cpu_bound_holder, 60 },
 		{ "no_preempt_convoy", without_preemption_io_thread_waits_for_slice_end, 60 },
 		{ "ask_at_slice_end", later_deadline_waiter_asks_at_holder_slice_end, 60 },
+		{ "alone_uncharged", holding_alone_charges_nothing, 10 },
 		{ "no_starvation", four_cpu_threads_each_get_the_lock_within_bound, 60 },
 	};
 

@@ -91,11 +91,13 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
 /**
  * bfsgil_acquire - take the lock, blocking until it is ours.
  *
- * Uncontended, this is one compare-and-swap and a clock read: no system
- * call, no internal mutex.  A thread's first acquire issues it a slice
- * and a deadline, now + slice_us x prio_ratio(nice); after that it keeps
- * the deadline and rest of slice its last release or yield left it (see
- * bfsgil_release()).  Contended, the caller queues by that deadline and
+ * Uncontended, this is one compare-and-swap: no system call, no internal
+ * mutex, no clock read.  A thread's first acquire issues it a slice and a
+ * deadline, now + slice_us x prio_ratio(nice) (taking the internal mutex
+ * briefly); after that it keeps the deadline and rest of slice its last
+ * release or yield left it (see bfsgil_release()).  Held time counts
+ * against the slice only while another thread waits: with nobody to be
+ * fair to there is nothing to charge.  Contended, the caller queues by that deadline and
  * sleeps on its own condition variable until a releasing thread hands the
  * lock over.  If its deadline is earlier than the holder's (the holder's
  * as reissued, if it has run past its slice), the holder is asked to give
@@ -118,7 +120,8 @@ BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
 /**
  * bfsgil_release - give the lock up, e.g. before a blocking call.
  *
- * Charges the time held to the caller's slice.  Each time the slice ran
+ * Charges the time held while others waited to the caller's slice
+ * (nothing, and no clock read, if nobody waited).  Each time the slice ran
  * out, a fresh one began at that instant with a new deadline from that
  * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
  * a slice that began 2 ms ago).  If it did not run out, the caller keeps

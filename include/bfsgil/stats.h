@@ -8,7 +8,8 @@
  * handoff ends one contended acquisition, so for a lock, handoffs ==
  * contended (in a fork child, handoffs may be one more: a handoff can be
  * in flight at fork() to a thread the child does not have).  Time the
- * current holder has held the lock so far is not yet in hold_ns.
+ * current holder has held the lock so far is not yet in
+ * contended_hold_ns.
  *
  * Reading is safe from any thread at any time and does not block on the
  * GIL; the figures are a consistent-enough snapshot, not an atomic one.
@@ -36,7 +37,12 @@ struct bfsgil_stats {
 				   * to it, a watcher's timer, or a poke */
 	uint64_t wait_ns;         /* total time waiting to acquire */
 	uint64_t max_wait_ns;     /* longest single wait */
-	uint64_t hold_ns;         /* total time holding, up to last release */
+	uint64_t contended_hold_ns;/* time holding while another thread
+				   * waited, up to the last release or
+				   * yield: the time charged to slices.
+				   * Holds nobody waited for are not timed,
+				   * which keeps the uncontended acquire
+				   * and release free of clock reads. */
 	uint64_t threads;         /* per lock: threads attached now; per
 				   * thread: 1 */
 	uint64_t waiting;         /* per lock: threads queued for it now;
