@@ -72,6 +72,10 @@ struct bfsgil_thread {
 	} park;
 	struct runq_node node;	/* deadline copy + place in the run queue */
 	struct policy_slice slice;
+	/* When this thread last woke holding the lock, POLICY_ASLEEP from a
+	 * handoff to it until it runs.  Written by the thread without the
+	 * mutex, read by the watcher under it: an atomic. */
+	_Atomic uint64_t woke_at;
 	_Atomic int nice;
 	_Atomic uint32_t ratio;	/* policy_prio_ratio(nice) */
 	uint64_t watch_until;	/* when the watcher wakes (mutex) */

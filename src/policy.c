@@ -45,6 +45,16 @@ policy_start(struct policy_slice *s, uint64_t now)
 }
 
 uint64_t
+policy_running_start(uint64_t start, uint64_t woke_at, uint64_t now)
+{
+	if (start == POLICY_UNTIMED)
+		return start;
+	if (woke_at == POLICY_ASLEEP)
+		return now;	/* not running yet: nothing used */
+	return woke_at > start ? woke_at : start;
+}
+
+uint64_t
 policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	      uint32_t ratio)
 {

@@ -145,6 +145,41 @@ START_TEST(holder_past_its_slice_has_reissued_effective_deadline)
 }
 END_TEST
 
+/* A handoff starts the clock, but not before the new holder runs; a hold
+ * nobody waits for is not timed; a clock restarted after the thread woke
+ * runs from the restart. */
+START_TEST(clock_runs_from_when_the_holder_woke)
+{
+	/* Handed the lock at 10 ms, not yet running at 12: nothing used. */
+	ck_assert_uint_eq(policy_running_start(10 * MS, POLICY_ASLEEP, 12 * MS),
+			  12 * MS);
+	/* Woke at 11 ms: the clock runs from 11, not 10. */
+	ck_assert_uint_eq(policy_running_start(10 * MS, 11 * MS, 12 * MS),
+			  11 * MS);
+	/* Woke long ago, clock (re)started at 10 ms by a waiter: from 10. */
+	ck_assert_uint_eq(policy_running_start(10 * MS, 3 * MS, 12 * MS),
+			  10 * MS);
+	/* Nobody waits: stays untimed, however it came to hold. */
+	ck_assert_uint_eq(policy_running_start(POLICY_UNTIMED, 11 * MS, 12 * MS),
+			  POLICY_UNTIMED);
+	ck_assert_uint_eq(policy_running_start(POLICY_UNTIMED, POLICY_ASLEEP,
+					       12 * MS), POLICY_UNTIMED);
+}
+END_TEST
+
+/* An untimed hold charges nothing however long it lasts. */
+START_TEST(untimed_hold_charges_nothing)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 0, SLICE, ONE);
+	policy_start(&s, POLICY_UNTIMED);
+	ck_assert_uint_eq(policy_charge(&s, 100 * SLICE, SLICE, ONE), 0);
+	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.deadline, SLICE);
+}
+END_TEST
+
 START_TEST(slice_end_is_when_the_current_slice_runs_out)
 {
 	struct policy_slice h = { 0 };
@@ -234,6 +269,8 @@ make_suite(void)
 		{ "several_slices", several_slices_held_reissue_each_time, 10 },
 		{ "reissue_nice", reissued_deadline_uses_current_nice, 10 },
 		{ "effective_deadline", holder_past_its_slice_has_reissued_effective_deadline, 10 },
+		{ "running_start", clock_runs_from_when_the_holder_woke, 10 },
+		{ "untimed_free", untimed_hold_charges_nothing, 10 },
 		{ "slice_end", slice_end_is_when_the_current_slice_runs_out, 10 },
 		{ "preempt_earlier", earlier_waiter_asks_holder_at_once, 10 },
 		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends, 10 },

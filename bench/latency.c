@@ -1,0 +1,276 @@
+/*
+ * latency.c: does an I/O thread still answer fast while CPU-bound threads
+ * run?  A thread answers UDP pings on 127.0.0.1: it holds the lock for a
+ * little work per packet and releases it while blocked in recvfrom(), as
+ * an interpreter does around a blocking call.  The client, a separate
+ * process, pings every 10 ms and times each round trip.  Background
+ * threads run one of the CPU workloads beside it.
+ *
+ * Every policy (and the CPython peer) runs once per round, interleaved,
+ * so that the machine's drift hits them all alike; a policy's figures are
+ * percentiles over all its rounds' pings, with the spread of its
+ * per-round medians.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "client.h"
+#include "peer.h"
+#include "plan.h"
+#include "results.h"
+#include "sample.h"
+#include "work.h"
+
+#define PING_INTERVAL_NS (10 * MS)
+#define IO_OPCODES 20		/* the work done per packet, with the lock */
+#define MAX_BACKGROUND 4
+#define MAX_ENTRIES (PLAN_MAX_POLICIES + 1)
+
+struct io_server {
+	const struct policy *pol;
+	void *lock;
+	int fd;
+	pthread_barrier_t *start;
+	pthread_t thread;
+};
+
+/* The I/O thread: an interpreter thread whose Python would be
+ * `while True: data, addr = s.recvfrom(); s.sendto(work(data), addr)`. */
+static void *
+io_main(void *arg)
+{
+	struct io_server *io = arg;
+	uint64_t x = 1;
+	void *t;
+
+	BENCH_CHECK(io->pol->attach(io->lock, &t));
+	pthread_barrier_wait(io->start);
+	io->pol->acquire(t);
+	for (;;) {
+		char buf[64];
+		struct sockaddr_in from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n;
+
+		io->pol->release(t);
+		n = recvfrom(io->fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &fromlen);
+		io->pol->acquire(t);
+		if (n < 0 || (n == 4 && memcmp(buf, "quit", 4) == 0))
+			break;
+		for (int i = 0; i < IO_OPCODES; i++) {
+			if (io->pol->should_yield(t))
+				io->pol->yield(t);
+			work_opcode(&x);
+		}
+		sendto(io->fd, buf, (size_t)n, 0, (struct sockaddr *)&from,
+		       fromlen);
+	}
+	io->pol->release(t);
+	io->pol->detach(t);
+	return NULL;
+}
+
+static int
+udp_bind_loopback(uint16_t *port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		perror("bfsgil-bench: udp socket");
+		exit(1);
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void
+send_quit(uint16_t port)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd >= 0) {
+		sendto(fd, "quit", 4, 0, (struct sockaddr *)&to, sizeof(to));
+		close(fd);
+	}
+}
+
+static uint64_t
+grace_ns(const struct plan *p)
+{
+	return p->quick ? 100 * MS : 250 * MS;
+}
+
+/* One run under one of our policies; returns the pings' count. */
+static size_t
+run_policy(const struct plan *p, const struct policy *pol, enum workload wl,
+	   int nthreads, uint64_t *rtt, size_t *lost)
+{
+	struct worker w[MAX_BACKGROUND];
+	struct io_server io = { .pol = pol };
+	pthread_barrier_t start;
+	atomic_int stop = 0;
+	uint16_t port;
+	size_t n;
+
+	BENCH_CHECK(pol->create(&io.lock));
+	io.fd = udp_bind_loopback(&port);
+	BENCH_CHECK(pthread_barrier_init(&start, NULL, (unsigned)nthreads + 2));
+	io.start = &start;
+	for (int i = 0; i < nthreads; i++) {
+		w[i] = (struct worker){ .pol = pol, .lock = io.lock, .kind = wl,
+					.stop = &stop, .start = &start };
+		worker_start(&w[i]);
+	}
+	io.thread = thread_spawn(io_main, &io);
+	pthread_barrier_wait(&start);
+	n = client_ping(port, p->latency_ns, PING_INTERVAL_NS, grace_ns(p),
+			rtt, lost);
+	atomic_store(&stop, 1);
+	send_quit(port);
+	BENCH_CHECK(pthread_join(io.thread, NULL));
+	for (int i = 0; i < nthreads; i++)
+		worker_join(&w[i]);
+	pthread_barrier_destroy(&start);
+	close(io.fd);
+	pol->destroy(io.lock);
+	return n;
+}
+
+/* One run of the CPython peer. */
+static size_t
+run_peer(const struct plan *p, enum workload wl, int nthreads, uint64_t *rtt,
+	 size_t *lost)
+{
+	struct peer peer;
+	size_t n;
+	int err = peer_latency_start(p, workload_name(wl), nthreads, &peer);
+
+	if (err != 0)
+		bench_fail("starting the python peer", err);
+	n = client_ping(peer.port, p->latency_ns, PING_INTERVAL_NS,
+			grace_ns(p), rtt, lost);
+	send_quit(peer.port);
+	err = peer_finish(&peer);
+	if (err != 0)
+		bench_fail("the python peer", err);
+	return n;
+}
+
+struct entry {
+	const char *name;
+	const struct policy *pol;	/* NULL: the peer */
+	double *pool;			/* every ping of every round, us */
+	size_t npool, lost;
+	double round_median[16];
+};
+
+static void
+report(const struct plan *p, struct entry *e, enum workload wl, int nthreads)
+{
+	struct result *r = result_new("latency", e->name, workload_name(wl),
+				      nthreads);
+	double med, p90, p99, max;
+
+	max = max_of(e->pool, e->npool);
+	p90 = percentile(e->pool, e->npool, 90);
+	p99 = percentile(e->pool, e->npool, 99);
+	med = median(e->pool, e->npool);
+	result_set(r, "pings", (double)e->npool);
+	result_set(r, "lost", (double)e->lost);
+	result_set(r, "median_us", med);
+	result_set(r, "p90_us", p90);
+	result_set(r, "p99_us", p99);
+	result_set(r, "max_us", max);
+	result_set(r, "median_min_us", min_of(e->round_median, (size_t)p->rounds));
+	result_set(r, "median_max_us", max_of(e->round_median, (size_t)p->rounds));
+	result_set(r, "rounds", p->rounds);
+	printf("  %-9s %7d  %-7s %9.0f [%.0f..%.0f] %9.0f %9.0f %9.0f %6zu/%zu\n",
+	       workload_name(wl), nthreads, e->name, med,
+	       result_get(r, "median_min_us"), result_get(r, "median_max_us"),
+	       p90, p99, max, e->lost, e->npool);
+}
+
+static void
+measure(const struct plan *p, struct entry *entries, int nentries,
+	enum workload wl, int nthreads)
+{
+	static uint64_t rtt[CLIENT_MAX_PINGS];
+	static double us[CLIENT_MAX_PINGS];
+
+	progress("latency: %s x%d (%d rounds)", workload_name(wl), nthreads,
+		 p->rounds);
+	for (int e = 0; e < nentries; e++)
+		entries[e].npool = entries[e].lost = 0;
+	for (int round = 0; round < p->rounds; round++) {
+		for (int e = 0; e < nentries; e++) {
+			struct entry *en = &entries[e];
+			size_t lost = 0, n = en->pol != NULL
+				? run_policy(p, en->pol, wl, nthreads, rtt, &lost)
+				: run_peer(p, wl, nthreads, rtt, &lost);
+
+			if (n == 0)
+				bench_fail("the ping client", EPROTO);
+			for (size_t i = 0; i < n; i++)
+				us[i] = en->pool[en->npool + i] =
+					(double)rtt[i] / 1e3;
+			en->npool += n;
+			en->lost += lost;
+			en->round_median[round] = median(us, n);
+		}
+	}
+	for (int e = 0; e < nentries; e++)
+		report(p, &entries[e], wl, nthreads);
+}
+
+void
+test_latency(const struct plan *p)
+{
+	static const enum workload workloads[] = { WL_CPU, WL_CNOGIL, WL_CRELEASE };
+	static const int counts[] = { 1, 2, 4 };
+	struct entry entries[MAX_ENTRIES];
+	int n = 0;
+
+	for (int i = 0; i < p->npolicies; i++)
+		entries[n++] = (struct entry){ .name = p->policies[i]->name,
+					       .pol = p->policies[i] };
+	if (p->python != NULL)
+		entries[n++] = (struct entry){ .name = "python3" };
+	for (int e = 0; e < n; e++) {
+		entries[e].pool = calloc((size_t)p->rounds * CLIENT_MAX_PINGS,
+					 sizeof(double));
+		if (entries[e].pool == NULL)
+			bench_fail("calloc", ENOMEM);
+	}
+	printf("\nLatency: an I/O thread answers UDP pings sent every 10 ms by "
+	       "another process,\nbeside N background threads; round trip "
+	       "in us (median [per-round medians], p90, p99, max).\n");
+	printf("  %-9s %7s  %-7s %9s %-13s %9s %9s %9s %s\n", "workload",
+	       "threads", "policy", "median", " [spread]", "p90", "p99", "max",
+	       " lost/pings");
+	measure(p, entries, n, WL_NONE, 0);
+	for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+			measure(p, entries, n, workloads[w], counts[c]);
+	for (int e = 0; e < n; e++)
+		free(entries[e].pool);
+	fflush(stdout);
+}

@@ -1,0 +1,236 @@
+/*
+ * main.c: bfsgil-bench, bfsgil measured beside the GILs people run today
+ * (CPython 3's, Python 2's, Ruby's) and, with --peer-python, beside the
+ * machine's own CPython.  See doc/bench/RESULTS.md for a full run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "client.h"
+#include "config.h"
+#include "peer.h"
+#include "plan.h"
+#include "results.h"
+#include "targets.h"
+#include "work.h"
+
+#ifndef PEER_SCRIPT
+#define PEER_SCRIPT "gilpeer.py"
+#endif
+
+const struct policy *const policy_all[] = {
+	&policy_bfsgil, &policy_newgil, &policy_oldgil, &policy_fifo, NULL,
+};
+
+const struct policy *
+policy_find(const char *name)
+{
+	for (int i = 0; policy_all[i] != NULL; i++)
+		if (strcmp(policy_all[i]->name, name) == 0)
+			return policy_all[i];
+	return NULL;
+}
+
+enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8 };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: bfsgil-bench [OPTION]...\n"
+"Measure bfsgil beside the GILs people run today: I/O latency beside\n"
+"CPU-bound threads, throughput as threads are added, fairness, and the\n"
+"lock's own costs.  The default run takes about two minutes.\n"
+"\n"
+"  --quick               a short run (under 20 s) that proves the program\n"
+"                        works; its figures are too short to judge by\n"
+"  --tests LIST          comma-separated: latency,throughput,fairness,cost\n"
+"                        (default: all)\n"
+"  --policies LIST       comma-separated policies (default: all)\n"
+"  --peer-python[=PY]    also run the latency and cpu throughput tests on\n"
+"                        the real CPython (PY, default python3) with\n"
+"                        gilpeer.py, in the same rounds\n"
+"  --peer-script PATH    gilpeer.py (default: %s)\n"
+"  --json FILE           write every measurement to FILE as JSON\n"
+"  --help                this text\n"
+"  --version             the version\n"
+"\nPolicies:\n", PEER_SCRIPT);
+	for (int i = 0; policy_all[i] != NULL; i++)
+		fprintf(f, "  %-8s %s\n", policy_all[i]->name,
+			policy_all[i]->about);
+	fprintf(f, "\nThe table goes to stdout, progress to stderr.  Exit status "
+		"0 whether or not\ntargets are met (they are printed); 1 on an "
+		"error, 2 on bad usage.\n");
+}
+
+static int
+parse_tests(char *list)
+{
+	int mask = 0;
+
+	for (char *s = strtok(list, ","); s != NULL; s = strtok(NULL, ",")) {
+		if (strcmp(s, "latency") == 0)
+			mask |= T_LATENCY;
+		else if (strcmp(s, "throughput") == 0)
+			mask |= T_THROUGHPUT;
+		else if (strcmp(s, "fairness") == 0)
+			mask |= T_FAIRNESS;
+		else if (strcmp(s, "cost") == 0 || strcmp(s, "costs") == 0)
+			mask |= T_COST;
+		else {
+			fprintf(stderr, "bfsgil-bench: no test called '%s'\n", s);
+			return -1;
+		}
+	}
+	return mask;
+}
+
+static int
+parse_policies(char *list, struct plan *p)
+{
+	p->npolicies = 0;
+	for (char *s = strtok(list, ","); s != NULL; s = strtok(NULL, ",")) {
+		const struct policy *pol = policy_find(s);
+
+		if (pol == NULL) {
+			fprintf(stderr, "bfsgil-bench: no policy called '%s'\n", s);
+			return -1;
+		}
+		if (p->npolicies == PLAN_MAX_POLICIES)
+			return -1;
+		p->policies[p->npolicies++] = pol;
+	}
+	return p->npolicies > 0 ? 0 : -1;
+}
+
+/* The command line, as run, for the report. */
+static void
+join_command(char *out, size_t size, int argc, char **argv)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < argc && len < size; i++) {
+		const char *a = i == 0 ? "bfsgil-bench" : argv[i];
+
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+					i ? " " : "", a);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "tests", required_argument, NULL, 't' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "peer-python", optional_argument, NULL, 'P' },
+		{ "peer-script", required_argument, NULL, 'S' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct plan p = { .peer_script = PEER_SCRIPT };
+	const char *json = NULL;
+	char command[1024];
+	struct machine m;
+	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST, c, err;
+
+	for (int i = 0; policy_all[i] != NULL; i++)
+		p.policies[p.npolicies++] = policy_all[i];
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			p.quick = true;
+			break;
+		case 't':
+			if ((tests = parse_tests(optarg)) <= 0)
+				return 2;
+			break;
+		case 'p':
+			if (parse_policies(optarg, &p) != 0) {
+				fprintf(stderr, "bfsgil-bench: bad --policies\n");
+				return 2;
+			}
+			break;
+		case 'P':
+			p.python = optarg != NULL ? optarg : "python3";
+			break;
+		case 'S':
+			p.peer_script = optarg;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("bfsgil-bench %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "bfsgil-bench: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	p.rounds = p.quick ? 1 : 2;
+	p.latency_ns = p.quick ? 150 * MS : 500 * MS;
+	p.throughput_ns = p.quick ? 60 * MS : 250 * MS;
+	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;
+	p.cost_ns = p.quick ? 10 * MS : 50 * MS;
+
+	if (p.python != NULL && (err = peer_check(p.python, p.peer_script)) != 0) {
+		fprintf(stderr, "bfsgil-bench: cannot run the peer '%s %s' "
+			"(install python3, or see --peer-script)\n", p.python,
+			p.peer_script);
+		return 1;
+	}
+	/* Before any thread exists: the client is a plain fork. */
+	if ((err = client_start()) != 0)
+		bench_fail("starting the ping client", err);
+
+	join_command(command, sizeof(command), argc, argv);
+	machine_read(&m);
+	printf("bfsgil-bench %s%s\ncommand: %s\nmachine: %ld cores, %s, %s\n"
+	       "date:    %s\n", PACKAGE_VERSION, p.quick ? " (quick: figures "
+	       "too short to judge by)" : "", command, m.cores, m.kernel, m.cpu,
+	       m.date);
+	printf("policies:");
+	for (int i = 0; i < p.npolicies; i++)
+		printf(" %s", p.policies[i]->name);
+	printf("%s\n", p.python != NULL ? " python3 (the real CPython)" : "");
+	fflush(stdout);
+	work_calibrate(p.quick);
+	printf("opcode: %.0f ns of work; C call: %.2f ms of work\n",
+	       work_opcode_ns(), work_call_ns() / 1e6);
+
+	if (tests & T_LATENCY)
+		test_latency(&p);
+	if (tests & T_THROUGHPUT)
+		test_throughput(&p);
+	if (tests & T_FAIRNESS)
+		test_fairness(&p);
+	if (tests & T_COST)
+		test_costs(&p);
+	client_stop();
+	targets_report();
+	if (json != NULL) {
+		err = results_write_json(json, command, &m, p.quick);
+		if (err != 0)
+			bench_fail(json, err);
+		printf("\nWrote %s\n", json);
+	}
+	return 0;
+}

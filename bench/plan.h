@@ -1,0 +1,35 @@
+/*
+ * plan.h: what one run of bfsgil-bench measures, and for how long.
+ */
+#ifndef BENCH_PLAN_H
+#define BENCH_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define PLAN_MAX_POLICIES 4
+
+struct plan {
+	bool quick;
+	const struct policy *policies[PLAN_MAX_POLICIES];
+	int npolicies;
+	/* The real peer: stock CPython running bench/peer/gilpeer.py. */
+	const char *python;		/* NULL: no peer */
+	const char *peer_script;
+	/* Rounds: every compared thing runs once per round, interleaved. */
+	int rounds;
+	uint64_t latency_ns;		/* pinging per run */
+	uint64_t throughput_ns;		/* per run */
+	uint64_t fairness_ns;
+	uint64_t cost_ns;		/* per timed batch */
+};
+
+/* Each test adds its records to results.h's table and prints its rows. */
+void test_latency(const struct plan *p);
+void test_throughput(const struct plan *p);
+void test_fairness(const struct plan *p);
+void test_costs(const struct plan *p);
+
+#endif /* BENCH_PLAN_H */

@@ -1,0 +1,123 @@
+/*
+ * targets.c: the benchmark's verdicts on bfsgil's targets (issue 3), read
+ * from the measurements of this run only: every ratio compares figures
+ * measured side by side, in the same rounds.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "results.h"
+#include "targets.h"
+
+static int nmet, nmissed, nmissing;
+
+static void
+verdict(const char *what, const char *target, const char *measured,
+	bool have, bool met, const char *workload, int threads)
+{
+	struct result *r = result_new("target", "bfsgil", workload, threads);
+
+	result_set_string(r, "what", what);
+	result_set_string(r, "target", target);
+	result_set_string(r, "measured", have ? measured : "not measured");
+	if (have)
+		result_set(r, "met", met);
+	if (!have)
+		nmissing++;
+	else if (met)
+		nmet++;
+	else
+		nmissed++;
+	printf("  %-4s %-52s %-10s %s\n", !have ? "--" : met ? "met" : "MISS",
+	       what, target, have ? measured : "not measured");
+}
+
+/* bfsgil's latency figure @field at most 1/@factor of @other's. */
+static void
+latency_vs(const char *other, const char *field, double factor, int threads)
+{
+	const struct result *b = result_find("latency", "bfsgil", "cpu", threads);
+	const struct result *o = result_find("latency", other, "cpu", threads);
+	double vb = result_get(b, field), vo = result_get(o, field);
+	char what[96], target[32], measured[96];
+	bool have = !isnan(vb) && !isnan(vo) && vb > 0;
+
+	snprintf(what, sizeof(what), "io latency %s, %d cpu thread%s, vs %s",
+		 strncmp(field, "p99", 3) == 0 ? "p99" : "median", threads,
+		 threads > 1 ? "s" : "", other);
+	snprintf(target, sizeof(target), "<= 1/%.0f", factor);
+	snprintf(measured, sizeof(measured), "1/%.1f (%.0f us vs %.0f us)",
+		 have ? vo / vb : 0, vb, vo);
+	verdict(what, target, measured, have, have && vo / vb >= factor, "cpu",
+		threads);
+}
+
+static void
+throughput_target(int threads)
+{
+	const struct result *b = result_find("throughput", "bfsgil", "cpu", threads);
+	const struct result *n = result_find("throughput", "newgil", "cpu", threads);
+	double pb = result_get(b, "percent_of_one");
+	double pn = result_get(n, "percent_of_one");
+	char what[96], measured[96];
+	bool have = !isnan(pb) && !isnan(pn);
+
+	snprintf(what, sizeof(what), "cpu throughput, %d threads", threads);
+	snprintf(measured, sizeof(measured), "%.1f%% (newgil %.1f%%)", pb, pn);
+	verdict(what, ">= 97%, >= newgil", measured, have,
+		have && pb >= 97.0 && pb >= pn, "cpu", threads);
+}
+
+static void
+cost_target(const char *workload, int threads, const char *what,
+	    const char *target, double limit)
+{
+	const struct result *r = result_find("cost", "bfsgil", workload, threads);
+	double ratio = result_get(r, "ratio");
+	char measured[96];
+	bool have = !isnan(ratio);
+
+	snprintf(measured, sizeof(measured), "%.2fx (%.1f vs %.1f ns)", ratio,
+		 result_get(r, "ns_per_op"), result_get(r, "baseline_ns_per_op"));
+	verdict(what, target, measured, have, have && ratio <= limit, workload,
+		threads);
+}
+
+int
+targets_report(void)
+{
+	const struct result *f = result_find("fairness", "bfsgil", "cpu", 4);
+	const struct result *c = result_find("cost", "bfsgil",
+					     "should_yield_check", 1);
+	double jain = result_get(f, "jain");
+	double overhead = (result_get(c, "ratio") - 1) * 100;
+	char measured[96];
+
+	nmet = nmissed = nmissing = 0;
+	printf("\nTargets (issue 3), from this run's figures:\n");
+	for (int t = 1; t <= 4; t *= 2)
+		latency_vs("newgil", "median_us", 20, t);
+	for (int t = 1; t <= 4; t *= 2)
+		latency_vs("newgil", "p99_us", 10, t);
+	for (int t = 1; t <= 4; t *= 2)
+		latency_vs("python3", "median_us", 20, t);
+	throughput_target(2);
+	throughput_target(4);
+	snprintf(measured, sizeof(measured), "%.4f", jain);
+	verdict("fairness, 4 equal cpu threads, Jain's index", ">= 0.99",
+		measured, !isnan(jain), jain >= 0.99, "cpu", 4);
+	cost_target("acquire_release", 1, "uncontended acquire+release vs mutex",
+		    "<= 2x", 2.0);
+	cost_target("handoff_roundtrip", 2, "handoff round trip vs condvar "
+		    "ping-pong", "<= 1.2x", 1.2);
+	cost_target("handoff", 1000, "handoff, 1,000 waiting vs 2", "<= 2x", 2.0);
+	snprintf(measured, sizeof(measured), "%+.2f%% (%.1f vs %.1f ns/opcode)",
+		 overhead, result_get(c, "ns_per_op"),
+		 result_get(c, "baseline_ns_per_op"));
+	verdict("should-yield check, share of the eval loop", "<= 2%", measured,
+		!isnan(overhead), overhead <= 2.0, "cpu", 1);
+	printf("  %d met, %d missed, %d not measured in this run\n", nmet,
+	       nmissed, nmissing);
+	return nmissed;
+}
