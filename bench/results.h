@@ -47,7 +47,7 @@ const struct result *result_find(const char *test, const char *policy,
 /* The machine, as the table and the JSON describe it. */
 struct machine {
 	long cores;
-	char kernel[160];
+	char kernel[3 * 65 + 3];	/* sysname release machine */
 	char cpu[160];
 	char date[32];		/* UTC, ISO 8601 */
 };
