@@ -13,8 +13,13 @@
  *    seeing GIL_WAITERS set with the mutex held, at which point the holder
  *    cannot leave without that mutex.
  *  - A thread writes its own slice without the mutex only on the fast
- *    paths: before the CAS that makes it holder, and after the CAS that
- *    frees the lock, when no waiter can be looking at it.
+ *    path, before the CAS that makes it holder, when no waiter can be
+ *    looking at it.  With the mutex held, the waiter that sets
+ *    GIL_WAITERS starts the holder's clock, and a take-back
+ *    (gil_take_back) re-queues the holder it revokes.
+ *  - woke_at is written by its thread when it wakes holding the lock,
+ *    and by a handoff to it (POLICY_ASLEEP) and fork, both under the
+ *    mutex; it is atomic because the thread's own write is not.
  */
 #ifndef BFSGIL_GIL_H
 #define BFSGIL_GIL_H
@@ -73,8 +78,7 @@ struct bfsgil_thread {
 	struct runq_node node;	/* deadline copy + place in the run queue */
 	struct policy_slice slice;
 	/* When this thread last woke holding the lock, POLICY_ASLEEP from a
-	 * handoff to it until it runs.  Written by the thread without the
-	 * mutex, read by the watcher under it: an atomic. */
+	 * handoff to it until it runs (see "who may touch what"). */
 	_Atomic uint64_t woke_at;
 	_Atomic int nice;
 	_Atomic uint32_t ratio;	/* policy_prio_ratio(nice) */

@@ -211,10 +211,10 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 
 	if (gil->watcher == to)
 		gil->watcher = NULL;
-	/* The new holder's slice runs from the handoff, wake-up included,
-	 * if others still wait: that keeps its slice end known to the
-	 * watcher from this moment.  If nobody waits, nothing is timed
-	 * until someone does. */
+	/* The new holder is timed if others still wait, its clock running
+	 * from when it wakes (woke_at, policy_running_start); until then
+	 * the watcher sees it as having used nothing.  If nobody waits,
+	 * nothing is timed until someone does. */
 	policy_start(&to->slice, waiters ? now : POLICY_UNTIMED);
 	atomic_store_explicit(&to->woke_at, POLICY_ASLEEP, memory_order_relaxed);
 	thread_set_yield_request(to, 0);

@@ -107,6 +107,11 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * first slice end for equal nice; a nice 19 waiter behind a nice 0 holder
  * may wait about six slices, by design).
  *
+ * If the holder was just handed the lock by a release and has not run
+ * yet, a caller that would ask it to give way at once takes the lock
+ * instead, without sleeping; that holder goes back into the queue with
+ * its deadline (never with preempt=0, where nobody is asked at once).
+ *
  * Not a cancellation point: cancellation is deferred while waiting.
  * Signals do not interrupt the wait.
  *

@@ -27,7 +27,9 @@ extern "C" {
 
 struct bfsgil_stats {
 	uint64_t acquires;        /* times the lock was taken */
-	uint64_t contended;       /* of those, times the taker had to wait */
+	uint64_t contended;       /* of those, times the lock was held by
+				   * another thread when asked for (a
+				   * take-back counts, with no wait) */
 	uint64_t handoffs;        /* times the lock was passed to a waiter (by
 				   * this thread, per thread) */
 	uint64_t yields;          /* bfsgil_yield calls that found a waiter */
