@@ -6,9 +6,10 @@
  * clock read: held time counts against a slice only while another thread
  * waits (policy.h's POLICY_UNTIMED), so with nobody waiting there is
  * nothing to time.  Whoever makes the lock contended starts the holder's
- * clock, with the mutex held.  Everything else happens with gil->lock held: queueing by deadline,
- * asking the holder to give way, and handing the lock straight to the
- * earliest waiter, which alone is woken, on its own condvar (its park).
+ * clock, with the mutex held.  Everything else happens with gil->lock
+ * held: queueing by deadline, asking the holder to give way, and handing
+ * the lock straight to the earliest waiter, which alone is woken, on its
+ * own condvar (its park).
  * A woken waiter returns holding the GIL without re-taking gil->lock.
  */
 #include <errno.h>
@@ -47,6 +48,18 @@ thread_slice_view(const struct bfsgil_thread *t, uint64_t now)
 		s.start, atomic_load_explicit(&t->woke_at, memory_order_relaxed),
 		now);
 	return s;
+}
+
+/* Would a waiter with @deadline ask @holder to give way at @now (mutex
+ * held)?  The holder's slice as it stands goes in *@view. */
+static bool
+gil_should_ask(const struct bfsgil *gil, const struct bfsgil_thread *holder,
+	       uint64_t deadline, uint64_t now, struct policy_slice *view)
+{
+	*view = thread_slice_view(holder, now);
+	return policy_should_ask(deadline, view, now, gil_slice_ns(gil),
+				 thread_ratio(holder),
+				 tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0);
 }
 
 /* The thread stops holding at @now: charge its slice, count the time
@@ -104,9 +117,7 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 	struct runq_node *first = runq_peek_earliest(&gil->runq);
 	struct policy_slice view;
 	struct bfsgil_thread *w;
-	uint64_t slice_ns, end;
-	uint32_t ratio;
-	bool preempt;
+	uint64_t end;
 
 	if (first == NULL) {
 		gil->watcher = NULL;
@@ -120,18 +131,14 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 		gil->watcher = NULL;
 		return;
 	}
-	slice_ns = gil_slice_ns(gil);
-	ratio = thread_ratio(holder);
-	preempt = tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0;
-	view = thread_slice_view(holder, now);
-	if (policy_should_ask(first->deadline, &view, now, slice_ns, ratio,
-			      preempt)) {
+	if (gil_should_ask(gil, holder, first->deadline, now, &view)) {
 		thread_set_yield_request(holder, 1);
 		counter_add(&holder->counters.preempt_requests, 1);
 		gil->watcher = NULL;
 		return;
 	}
-	end = policy_slice_end(&view, now, slice_ns, ratio);
+	end = policy_slice_end(&view, now, gil_slice_ns(gil),
+			       thread_ratio(holder));
 	if (gil->watcher != NULL && gil->watcher->watch_until <= end)
 		return;	/* it wakes early enough and will look again */
 	w = self != NULL ? self : gil->watcher != NULL ? gil->watcher
@@ -260,10 +267,7 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 	if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) !=
 	    POLICY_ASLEEP)
 		return false;
-	view = thread_slice_view(holder, now);
-	if (!policy_should_ask(self->slice.deadline, &view, now,
-			       gil_slice_ns(gil), thread_ratio(holder),
-			       tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0))
+	if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view))
 		return false;
 	pthread_mutex_lock(&holder->park.lock);
 	revoked = holder->park.granted;

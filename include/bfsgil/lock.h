@@ -97,11 +97,12 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * briefly); after that it keeps the deadline and rest of slice its last
  * release or yield left it (see bfsgil_release()).  Held time counts
  * against the slice only while another thread waits: with nobody to be
- * fair to there is nothing to charge.  Contended, the caller queues by that deadline and
- * sleeps on its own condition variable until a releasing thread hands the
- * lock over.  If its deadline is earlier than the holder's (the holder's
- * as reissued, if it has run past its slice), the holder is asked to give
- * way at once: bfsgil_should_yield() turns true for it.  Otherwise the
+ * fair to there is nothing to charge.  Contended, the caller queues by
+ * that deadline and sleeps on its own condition variable until a
+ * releasing thread hands the lock over.  If its deadline is earlier than
+ * the holder's (the holder's as reissued, if it has run past its slice),
+ * the holder is asked to give way at once: bfsgil_should_yield() turns
+ * true for it.  Otherwise the
  * comparison is made again each time the holder's slice ends, and the
  * holder is asked as soon as the waiter's deadline is the earlier (at the
  * first slice end for equal nice; a nice 19 waiter behind a nice 0 holder
@@ -131,9 +132,10 @@ BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
  * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
  * a slice that began 2 ms ago).  If it did not run out, the caller keeps
  * what is left and its deadline, so that when it asks again it can
- * preempt a CPU-bound holder.  If anyone waits, the lock goes straight to the
- * earliest-deadline waiter, which alone is woken; the caller cannot take
- * it back before that thread has it.  Never blocks on the GIL; takes the
+ * preempt a CPU-bound holder.  If anyone waits, the lock goes straight to
+ * the earliest-deadline waiter, which alone is woken; the caller cannot
+ * take it back before that thread has it, unless its deadline is the
+ * earlier (see bfsgil_acquire()).  Never blocks on the GIL; takes the
  * internal mutex only when someone waits.
  *
  * Returns 0; EINVAL if @self is NULL; EPERM if the caller does not hold
