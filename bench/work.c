@@ -94,17 +94,25 @@ stopped(const struct worker *w)
 	return atomic_load_explicit(w->stop, memory_order_relaxed) != 0;
 }
 
+/* A wait for the lock that began at @t0 has just ended. */
+static inline void
+note_wait(struct worker *w, uint64_t t0)
+{
+	uint64_t waited = now_ns() - t0;
+
+	if (waited > w->max_wait_ns)
+		w->max_wait_ns = waited;
+}
+
 /* The eval loop's check: give way if asked, timing how long that took. */
 static inline void
 check(struct worker *w, void *t)
 {
 	if (w->pol->should_yield(t)) {
-		uint64_t t0 = now_ns(), waited;
+		uint64_t t0 = now_ns();
 
 		w->pol->yield(t);
-		waited = now_ns() - t0;
-		if (waited > w->max_wait_ns)
-			w->max_wait_ns = waited;
+		note_wait(w, t0);
 	}
 }
 
@@ -119,10 +127,10 @@ worker_main(void *arg)
 	pthread_barrier_wait(w->start);
 	t0 = now_ns();
 	w->pol->acquire(t);
-	w->max_wait_ns = now_ns() - t0;
-	while (!stopped(w)) {
+	note_wait(w, t0);
+	while (w->kind != WL_NONE && !stopped(w)) {
 		switch (w->kind) {
-		case WL_NONE:
+		case WL_NONE:	/* holds once and leaves */
 			break;
 		case WL_CPU:
 			/* 100 opcodes between looks at the stop flag. */
@@ -143,13 +151,10 @@ worker_main(void *arg)
 			work_call(&x);
 			t0 = now_ns();
 			w->pol->acquire(t);
-			if (now_ns() - t0 > w->max_wait_ns)
-				w->max_wait_ns = now_ns() - t0;
+			note_wait(w, t0);
 			w->ops++;
 			break;
 		}
-		if (w->kind == WL_NONE)
-			break;
 	}
 	w->pol->release(t);
 	w->pol->detach(t);

@@ -147,6 +147,14 @@ def index_rows(rows):
             for r in rows}
 
 
+def policy_cells(by_key, policies, workload, threads, cell):
+    """One table row's cells: cell(row) for each policy that has a row
+    for (workload, threads), a dash for those that do not."""
+    return [cell(by_key[(p, workload, threads)])
+            if (p, workload, threads) in by_key else DASH
+            for p in policies]
+
+
 def rounds_note(rows):
     counts = sorted({r["rounds"] for r in rows if is_num(r.get("rounds"))})
     if not counts:
@@ -239,13 +247,11 @@ def section_latency(rows, policies, have_plot):
         threads = sorted({k[2] for k in keys}, key=thread_key)
         body = []
         if idle and workload != "none":
-            body.append(["0 (idle)"] + [
-                latency_cell(by_key[(p, "none", 0)])
-                if (p, "none", 0) in by_key else DASH for p in policies])
+            body.append(["0 (idle)"] + policy_cells(
+                by_key, policies, "none", 0, latency_cell))
         for n in threads:
-            body.append([cell_text(n)] + [
-                latency_cell(by_key[(p, workload, n)])
-                if (p, workload, n) in by_key else DASH for p in policies])
+            body.append([cell_text(n)] + policy_cells(
+                by_key, policies, workload, n, latency_cell))
         title = WORKLOAD_TEXT.get(workload, cell_text(workload))
         out.append(f"### {title}\n")
         out.append(table(["background threads"]
@@ -285,17 +291,16 @@ def section_throughput(rows, policies, have_plot):
                             WORKLOAD_ORDER):
         threads = sorted({k[2] for k in by_key if k[1] == workload},
                          key=thread_key)
-        body = [[cell_text(n)] + [
-            throughput_cell(by_key[(p, workload, n)])
-            if (p, workload, n) in by_key else DASH for p in policies]
-            for n in threads]
+        body = [[cell_text(n)] + policy_cells(
+                    by_key, policies, workload, n, throughput_cell)
+                for n in threads]
         # The percentages hide the absolute speed; one row of ops/s for a
         # single thread gives the scale (python3 ops are not C ops, which
         # is why this is only a footnote row).
         if any((p, workload, 1) in by_key for p in policies):
-            body.append(["ops/s, 1 thread"] + [
-                rate(by_key[(p, workload, 1)].get("ops_per_s"))
-                if (p, workload, 1) in by_key else DASH for p in policies])
+            body.append(["ops/s, 1 thread"] + policy_cells(
+                by_key, policies, workload, 1,
+                lambda r: rate(r.get("ops_per_s"))))
         title = WORKLOAD_TEXT.get(workload, cell_text(workload))
         out.append(f"### {title}\n")
         out.append(table(["threads"] + [cell_text(p) for p in policies],
