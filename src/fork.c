@@ -23,7 +23,7 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	err = pthread_mutex_init(&gil->lock, NULL);
 	if (err != 0)
 		return err;
-	err = thread_park_init(&self->park);
+	err = park_reset_after_fork(&self->park);
 	if (err != 0)
 		return err;
 	/* Before the handles go: clearing marks each queued node. */
@@ -33,9 +33,8 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 		if (t == self)
 			continue;
 		gil_unlink_thread(gil, t);
-		/* Not thread_park_destroy: glibc's pthread_cond_destroy may
-		 * wait for waiters that no longer exist.  The memory is all
-		 * there is to reclaim. */
+		/* Not park_destroy: see park_reset_after_fork.  The memory
+		 * is all there is to reclaim. */
 		free(t);
 	}
 	gil->watcher = NULL;

@@ -23,47 +23,6 @@ alloc_cacheline(size_t size)
 }
 
 int
-thread_park_init(struct thread_park *park)
-{
-	pthread_mutexattr_t mattr;
-	pthread_condattr_t cattr;
-	int err;
-
-	park->granted = false;
-	park->poke = false;
-	err = pthread_mutexattr_init(&mattr);
-	if (err != 0)
-		return err;
-#if defined(PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP)
-	/* The granter holds the park lock only to set a flag and signal;
-	 * a woken thread that finds it taken does better spinning a moment
-	 * than sleeping again. */
-	pthread_mutexattr_settype(&mattr, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-	err = pthread_mutex_init(&park->lock, &mattr);
-	pthread_mutexattr_destroy(&mattr);
-	if (err != 0)
-		return err;
-	err = pthread_condattr_init(&cattr);
-	if (err == 0) {
-		err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-		if (err == 0)
-			err = pthread_cond_init(&park->cond, &cattr);
-		pthread_condattr_destroy(&cattr);
-	}
-	if (err != 0)
-		pthread_mutex_destroy(&park->lock);
-	return err;
-}
-
-void
-thread_park_destroy(struct thread_park *park)
-{
-	pthread_cond_destroy(&park->cond);
-	pthread_mutex_destroy(&park->lock);
-}
-
-int
 bfsgil_create(bfsgil_t **gilp)
 {
 	struct bfsgil *gil;
@@ -116,7 +75,7 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	t = alloc_cacheline(sizeof(*t));
 	if (t == NULL)
 		return ENOMEM;
-	err = thread_park_init(&t->park);
+	err = park_init(&t->park);
 	if (err != 0) {
 		free(t);
 		return err;
@@ -140,7 +99,7 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	}
 	pthread_mutex_unlock(&gil->lock);
 	if (err != 0) {
-		thread_park_destroy(&t->park);
+		park_destroy(&t->park);
 		free(t);
 		return err;
 	}
@@ -180,7 +139,7 @@ bfsgil_detach(bfsgil_thread_t *self)
 	BFSGIL_ASSERT(gil->watcher != self);
 	gil_unlink_thread(gil, self);
 	pthread_mutex_unlock(&gil->lock);
-	thread_park_destroy(&self->park);
+	park_destroy(&self->park);
 	free(self);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include <bfsgil/lock.h>
 #include <bfsgil/stats.h>
 
+#include "park.h"
 #include "policy.h"
 #include "runq.h"
 #include "tunables.h"
@@ -64,17 +65,12 @@ struct bfsgil_thread {
 	struct bfsgil_thread_head head;
 	bfsgil_t *gil;
 	pthread_t owner;
-	/* Where this thread sleeps while it waits: its own condvar with its
-	 * own small mutex.  A handoff wakes exactly this thread, and the
-	 * woken thread never touches the lock's shared mutex: under
-	 * contention that mutex is the bottleneck (8 threads ping-ponging
-	 * ran 4x slower when woken threads re-took it). */
-	struct thread_park {
-		pthread_mutex_t lock;
-		pthread_cond_t cond;	/* waits on CLOCK_MONOTONIC */
-		bool granted;		/* the lock was handed to us */
-		bool poke;		/* look again: we may be the watcher */
-	} park;
+	/* Where this thread sleeps while it waits (park.h): a handoff
+	 * posts to exactly this thread, and the woken thread never touches
+	 * the lock's shared mutex: under contention that mutex is the
+	 * bottleneck (8 threads ping-ponging ran 4x slower when woken
+	 * threads re-took it). */
+	struct park park;
 	struct runq_node node;	/* deadline copy + place in the run queue */
 	struct policy_slice slice;
 	/* When this thread last woke holding the lock, POLICY_ASLEEP from a
@@ -140,10 +136,6 @@ counter_max(_Atomic uint64_t *c, uint64_t n)
 #define thread_of_node(n) \
 	((struct bfsgil_thread *)(void *)((char *)(n) - \
 		offsetof(struct bfsgil_thread, node)))
-
-/* gil.c: set a thread's park up / tear it down. */
-int thread_park_init(struct thread_park *park);
-void thread_park_destroy(struct thread_park *park);
 
 /* gil.c: take @t off the attached list and retire its counters (mutex
  * held). */

@@ -8,8 +8,8 @@
  * nothing to time.  Whoever makes the lock contended starts the holder's
  * clock, with the mutex held.  Everything else happens with gil->lock
  * held: queueing by deadline, asking the holder to give way, and handing
- * the lock straight to the earliest waiter, which alone is woken, on its
- * own condvar (its park).
+ * the lock straight to the earliest waiter, which alone is woken, in its
+ * own park (park.h: a futex word on Linux, else a condvar).
  * A woken waiter returns holding the GIL without re-taking gil->lock.
  */
 #include <errno.h>
@@ -80,24 +80,6 @@ thread_charge(struct bfsgil_thread *t, uint64_t now)
 }
 
 /*
- * Wake @t in its park: handing it the lock (@grant), or poking it to look
- * again at whether it is the watcher.
- */
-static void
-park_notify(struct bfsgil_thread *t, bool grant)
-{
-	pthread_mutex_lock(&t->park.lock);
-	if (grant)
-		t->park.granted = true;
-	else
-		t->park.poke = true;
-	/* Signalled with the park lock held: once it is unlocked, a granted
-	 * thread may run, release, detach and free its park. */
-	pthread_cond_signal(&t->park.cond);
-	pthread_mutex_unlock(&t->park.lock);
-}
-
-/*
  * Make sure the holder will be asked to give way when it should (mutex
  * held): at once if the earliest waiter's deadline beats the holder's
  * effective one (policy_should_ask), else when the holder's slice ends.
@@ -147,7 +129,7 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 	w->watch_until = end;
 	gil->watcher = w;
 	if (w != self)
-		park_notify(w, false);
+		park_post(&w->park, PARK_POKE);
 }
 
 /*
@@ -166,27 +148,13 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 {
 	for (;;) {
 		bool watching = gil->watcher == self;
-		struct timespec until = clock_timespec(self->watch_until);
-		bool granted, timed_out = false;
-		uint64_t now;
+		uint64_t until = self->watch_until, now;
+		uint32_t posted;
 
 		pthread_mutex_unlock(&gil->lock);
-		pthread_mutex_lock(&self->park.lock);
-		while (!self->park.granted && !self->park.poke && !timed_out) {
-			if (watching)
-				timed_out = pthread_cond_timedwait(
-					&self->park.cond, &self->park.lock,
-					&until) == ETIMEDOUT;
-			else
-				pthread_cond_wait(&self->park.cond,
-						  &self->park.lock);
-		}
-		granted = self->park.granted;
-		self->park.granted = false;
-		self->park.poke = false;
-		pthread_mutex_unlock(&self->park.lock);
+		posted = park_wait(&self->park, watching, until);
 		counter_add(&self->counters.wakeups, 1);
-		if (granted) {
+		if (posted & PARK_GRANT) {
 			BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit(
 				&gil->state, memory_order_acquire)) == self);
 			now = clock_now_ns();
@@ -228,7 +196,7 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
 			      memory_order_release);
 	counter_add(&from->counters.handoffs, 1);
-	park_notify(to, true);
+	park_post(&to->park, PARK_GRANT);
 }
 
 /* Count a contended acquisition that began at @asked and ended at @now. */
@@ -253,9 +221,9 @@ thread_count_wait(struct bfsgil_thread *t, uint64_t asked, uint64_t now)
  * on this VM such wake-ups took up to 8 ms now and then (traced), the
  * I/O thread's p99.  Returns true if the lock is now ours.
  *
- * The holder's park flag is the arbiter: it consumes the grant under its
- * park lock, so either we clear the flag first (it wakes, finds nothing,
- * sleeps on) or it has the grant and we leave it be.
+ * The holder's park is the arbiter (park_revoke): either we clear the
+ * grant first (it wakes, finds nothing, sleeps on) or it has consumed
+ * the grant and we leave it be.
  */
 static bool
 gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
@@ -269,10 +237,7 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 		return false;
 	if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view))
 		return false;
-	pthread_mutex_lock(&holder->park.lock);
-	revoked = holder->park.granted;
-	holder->park.granted = false;
-	pthread_mutex_unlock(&holder->park.lock);
+	revoked = park_revoke(&holder->park, PARK_GRANT);
 	if (!revoked)
 		return false;
 	thread_set_yield_request(holder, 0);

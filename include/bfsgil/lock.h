@@ -98,8 +98,8 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * release or yield left it (see bfsgil_release()).  Held time counts
  * against the slice only while another thread waits: with nobody to be
  * fair to there is nothing to charge.  Contended, the caller queues by
- * that deadline and sleeps on its own condition variable until a
- * releasing thread hands the lock over.  If its deadline is earlier than
+ * that deadline and sleeps in its own park (a futex on Linux, else a
+ * condition variable) until a releasing thread hands the lock over.  If its deadline is earlier than
  * the holder's (the holder's as reissued, if it has run past its slice),
  * the holder is asked to give way at once: bfsgil_should_yield() turns
  * true for it.  Otherwise the
@@ -204,14 +204,14 @@ BFSGIL_API int bfsgil_get_nice(const bfsgil_thread_t *self, int *nicep);
  * it held it when it forked), nobody waits, and every other handle of
  * @gil is gone: their memory is freed (their threads do not exist in the
  * child) and using one is undefined.  Their statistics stay in the lock's
- * totals.  The internal mutex and the caller's condition variable are
- * re-initialised, since another parent thread may have held the mutex at
- * the moment of fork().  New threads may attach as usual.
+ * totals.  The internal mutex and the caller's park (where it sleeps
+ * while waiting) are re-initialised, since another parent thread may
+ * have held them at the moment of fork().  New threads may attach as usual.
  *
  * Returns 0; EINVAL if an argument is NULL or @self is not attached to
  * @gil (nothing changed); or the error of re-initialising a mutex or
- * condition variable (glibc's never fail), after which the lock is not
- * usable in the child.
+ * condition variable (glibc's never fail; the futex park has none),
+ * after which the lock is not usable in the child.
  */
 BFSGIL_API int bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self);
 
