@@ -36,14 +36,14 @@ run(const struct plan *p, const struct policy *pol)
 	atomic_store(&stop, 1);
 	for (int i = 0; i < FAIR_THREADS; i++) {
 		worker_join(&w[i]);
-		total += (double)w[i].ops;
+		total += (double)atomic_load(&w[i].ops);
 		if ((double)w[i].max_wait_ns > max_wait)
 			max_wait = (double)w[i].max_wait_ns;
 	}
 	pthread_barrier_destroy(&start);
 	pol->destroy(lock);
 	for (int i = 0; i < FAIR_THREADS; i++)
-		share[i] = total > 0 ? 100.0 * (double)w[i].ops / total : 0;
+		share[i] = total > 0 ? 100.0 * (double)atomic_load(&w[i].ops) / total : 0;
 	r = result_new("fairness", pol->name, "cpu", FAIR_THREADS);
 	result_set(r, "seconds", (double)p->fairness_ns / 1e9);
 	result_set(r, "jain", jain_index(share, FAIR_THREADS));

@@ -20,6 +20,7 @@ struct plan {
 	const char *peer_script;
 	/* Rounds: every compared thing runs once per round, interleaved. */
 	int rounds;
+	int cpu_rounds;			/* throughput's cpu workload */
 	uint64_t latency_ns;		/* pinging per run */
 	uint64_t throughput_ns;		/* per run */
 	uint64_t fairness_ns;

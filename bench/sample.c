@@ -72,3 +72,17 @@ jain_index(const double *v, size_t n)
 	}
 	return sq > 0 ? sum * sum / ((double)n * sq) : NAN;
 }
+
+double
+sign_test_p(int behind, int n)
+{
+	double tail = 0, choose = 1;	/* C(n, 0) */
+
+	/* P(X >= behind) for X ~ Binomial(n, 1/2): sum C(n, k) / 2^n. */
+	for (int k = 0; k <= n; k++) {
+		if (k >= behind)
+			tail += choose;
+		choose = choose * (double)(n - k) / (double)(k + 1);
+	}
+	return tail / ldexp(1.0, n);
+}

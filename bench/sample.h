@@ -22,4 +22,9 @@ double max_of(const double *v, size_t n);
 /* Jain's fairness index: (sum x)^2 / (n sum x^2); 1 is perfectly fair. */
 double jain_index(const double *v, size_t n);
 
+/* The sign test, one-sided: the chance that a policy no worse than
+ * another comes out behind it in @behind or more of @n paired rounds
+ * (each round a fair coin).  Small means "behind, and not by chance". */
+double sign_test_p(int behind, int n);
+
 #endif /* BENCH_SAMPLE_H */

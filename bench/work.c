@@ -94,6 +94,15 @@ stopped(const struct worker *w)
 	return atomic_load_explicit(w->stop, memory_order_relaxed) != 0;
 }
 
+/* Only the worker writes its count: no read-modify-write needed. */
+static inline void
+add_ops(struct worker *w, uint64_t n)
+{
+	atomic_store_explicit(&w->ops,
+			      atomic_load_explicit(&w->ops, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 /* A wait for the lock that began at @t0 has just ended. */
 static inline void
 note_wait(struct worker *w, uint64_t t0)
@@ -138,12 +147,12 @@ worker_main(void *arg)
 				check(w, t);
 				work_opcode(&x);
 			}
-			w->ops += 100;
+			add_ops(w, 100);
 			break;
 		case WL_CNOGIL:
 			check(w, t);
 			work_call(&x);
-			w->ops++;
+			add_ops(w, 1);
 			break;
 		case WL_CRELEASE:
 			check(w, t);
@@ -152,7 +161,7 @@ worker_main(void *arg)
 			t0 = now_ns();
 			w->pol->acquire(t);
 			note_wait(w, t0);
-			w->ops++;
+			add_ops(w, 1);
 			break;
 		}
 	}
@@ -179,7 +188,7 @@ thread_spawn(void *(*fn)(void *), void *arg)
 void
 worker_start(struct worker *w)
 {
-	w->ops = 0;
+	atomic_store(&w->ops, 0);
 	w->max_wait_ns = 0;
 	w->thread = thread_spawn(worker_main, w);
 }
@@ -188,4 +197,16 @@ void
 worker_join(struct worker *w)
 {
 	BENCH_CHECK(pthread_join(w->thread, NULL));
+}
+
+uint64_t
+workers_ops(const struct worker *w, int n, uint64_t *at_ns)
+{
+	uint64_t before = now_ns(), ops = 0;
+
+	for (int i = 0; i < n; i++)
+		ops += atomic_load_explicit(&w[i].ops, memory_order_relaxed);
+	/* Halfway through the reading, should we be preempted in it. */
+	*at_ns = before + (now_ns() - before) / 2;
+	return ops;
 }

@@ -45,15 +45,21 @@ struct worker {
 	enum workload kind;
 	const atomic_int *stop;
 	pthread_barrier_t *start;	/* every worker and the main thread */
-	/* Results, read after join. */
-	uint64_t ops;			/* opcodes, or C calls */
-	uint64_t max_wait_ns;		/* longest wait for the lock */
+	/* Opcodes, or C calls, done so far: the worker adds to it, anyone
+	 * may read it (worker_ops) while it runs. */
+	_Atomic uint64_t ops;
+	uint64_t max_wait_ns;		/* longest wait for the lock; read
+					 * after join */
 	pthread_t thread;
 };
 
 /* Start @w on its own thread (small stack: runs may have 1,000). */
 void worker_start(struct worker *w);
 void worker_join(struct worker *w);
+
+/* The ops @n workers have done so far, read while they run, and the
+ * moment of the reading. */
+uint64_t workers_ops(const struct worker *w, int n, uint64_t *at_ns);
 
 /* Spawn @fn on a thread with a 256 KiB stack. */
 pthread_t thread_spawn(void *(*fn)(void *), void *arg);

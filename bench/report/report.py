@@ -285,8 +285,8 @@ def section_throughput(rows, policies, have_plot):
     out = ["## Throughput\n",
            "Total work of N threads as a percentage of one thread's work "
            "under the same policy (100 % = no loss from sharing the "
-           "lock).\n",
-           rounds_note(rows)]
+           "lock).  The targets table compares bfsgil with newgil at the "
+           "same count, round by round.\n"]
     for workload in ordered([r.get("workload") for r in rows],
                             WORKLOAD_ORDER):
         threads = sorted({k[2] for k in by_key if k[1] == workload},
@@ -303,6 +303,8 @@ def section_throughput(rows, policies, have_plot):
                 lambda r: rate(r.get("ops_per_s"))))
         title = WORKLOAD_TEXT.get(workload, cell_text(workload))
         out.append(f"### {title}\n")
+        out.append(rounds_note([r for r in rows
+                                if r.get("workload") == workload]))
         out.append(table(["threads"] + [cell_text(p) for p in policies],
                          body))
     if have_plot:
