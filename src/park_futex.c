@@ -66,25 +66,34 @@ futex_sleep(_Atomic uint32_t *word, uint32_t expect, bool timed,
 uint32_t
 park_wait(struct park *p, bool timed, uint64_t until_ns)
 {
-	uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire);
+	uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire), got;
+	bool timed_out = false;
 
-	/* EINTR (a signal) and EAGAIN (the word changed) just look again. */
-	while (!(v & PARK_FLAGS)) {
-		if (!(v & PARK_ASLEEP)) {
-			if (!atomic_compare_exchange_weak_explicit(
-				    &p->word, &v, v | PARK_ASLEEP,
-				    memory_order_acquire, memory_order_acquire))
-				continue;
-			v |= PARK_ASLEEP;
+	for (;;) {
+		/* EINTR (a signal) and EAGAIN (the word changed) just look
+		 * again. */
+		while (!(v & PARK_FLAGS) && !timed_out) {
+			if (!(v & PARK_ASLEEP)) {
+				if (!atomic_compare_exchange_weak_explicit(
+					    &p->word, &v, v | PARK_ASLEEP,
+					    memory_order_acquire,
+					    memory_order_acquire))
+					continue;
+				v |= PARK_ASLEEP;
+			}
+			timed_out = futex_sleep(&p->word, v, timed, until_ns);
+			v = atomic_load_explicit(&p->word, memory_order_acquire);
 		}
-		if (futex_sleep(&p->word, v, timed, until_ns))
-			break;
-		v = atomic_load_explicit(&p->word, memory_order_acquire);
+		/* Consume what is posted, also after a timeout: a post may
+		 * have landed since, and a grant must never be dropped. */
+		got = atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel) &
+		      PARK_FLAGS;
+		/* Empty-handed without a timeout: a revoke took what we saw
+		 * between our look and the exchange.  Wait on. */
+		if (got != 0 || timed_out)
+			return got;
+		v = 0;
 	}
-	/* Consume what is posted, also after a timeout: a post may have
-	 * landed since, and a grant must never be dropped. */
-	return atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel) &
-	       PARK_FLAGS;
 }
 
 bool

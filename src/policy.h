@@ -86,8 +86,8 @@ uint64_t policy_slice_end(const struct policy_slice *s, uint64_t now,
  * way at @now?  With @preempt, whenever its deadline is earlier than the
  * holder's effective one; without, only once the holder's slice has run
  * out (and then also only if earlier, so nice still orders threads). */
-bool policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
-		       uint64_t now, uint64_t slice_ns, uint32_t holder_ratio,
-		       bool preempt);
+bool policy_should_ask(uint64_t waiter_deadline,
+		       const struct policy_slice *holder, uint64_t now,
+		       uint64_t slice_ns, uint32_t holder_ratio, bool preempt);
 
 #endif /* BFSGIL_POLICY_H */

@@ -236,6 +236,7 @@ struct race {
 	atomic_int round;	/* the round being played */
 	atomic_int done;	/* the last round the owner finished */
 	int grants[RACE_ROUNDS];
+	int empty;		/* untimed waits that returned nothing */
 };
 
 /* Spin until *@v reaches @n, yielding now and then (the cores may be
@@ -303,6 +304,7 @@ race_owner(void *arg)
 		do {
 			got = park_wait(&r->park, false, 0);
 			r->grants[i - 1] += (got & PARK_GRANT) != 0;
+			r->empty += got == 0;
 		} while (!(got & PARK_POKE));
 		atomic_store(&r->done, i);
 	}
@@ -339,8 +341,82 @@ START_TEST(revoke_racing_a_wake_up_gives_the_grant_to_exactly_one)
 		ck_assert_msg(revoked[i] + r.grants[i] == 1,
 			      "round %d: revoked %d, owner got %d grants", i,
 			      revoked[i], r.grants[i]);
+	/* A revoke between the owner's look and its taking the flags must
+	 * not end an untimed wait empty-handed (park.h). */
+	ck_assert_int_eq(r.empty, 0);
 	printf("park revoke race: %d of %d grants revoked, %d consumed\n",
 	       nrevoked, RACE_ROUNDS, RACE_ROUNDS - nrevoked);
+}
+END_TEST
+
+/* A grant posted just before, at or just after a timed wait's deadline
+ * is never lost: either that wait returns it or the next one does.  Odd
+ * rounds post anywhere from 100 us before the deadline to 50 us after;
+ * even rounds aim within 5 us of when the last timed-out wait actually
+ * returned (timer slack and wake-up make that tens of microseconds past
+ * the deadline), where a wait that dropped late posts would lose them. */
+#define EDGE_ROUNDS 4000
+
+struct edge {
+	struct park park;
+	atomic_int round, done;
+	_Atomic uint64_t deadline;
+	_Atomic uint64_t late;	/* last timed-out return, past the deadline */
+	int grants[EDGE_ROUNDS];
+};
+
+static void *
+edge_owner(void *arg)
+{
+	struct edge *e = arg;
+
+	race_pin(1);
+	for (int i = 1; i <= EDGE_ROUNDS; i++) {
+		uint32_t got;
+
+		spin_until(&e->round, i);
+		got = park_wait(&e->park, true, atomic_load(&e->deadline));
+		if (got == 0)
+			atomic_store(&e->late,
+				     harness_now_ns() - atomic_load(&e->deadline));
+		if (!(got & PARK_GRANT))
+			/* Hangs here, until the case times out, if the
+			 * grant was dropped. */
+			got |= park_wait(&e->park, false, 0);
+		e->grants[i - 1] = (got & PARK_GRANT) != 0;
+		atomic_store(&e->done, i);
+	}
+	return NULL;
+}
+
+START_TEST(a_grant_posted_around_the_deadline_is_never_lost)
+{
+	static struct edge e;
+	pthread_t t;
+
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(park_init(&e.park), 0);
+	race_choose_cpus();
+	race_pin(0);
+	t = harness_spawn(edge_owner, &e);
+	for (int i = 1; i <= EDGE_ROUNDS; i++) {
+		uint64_t deadline = harness_now_ns() + 100 * 1000;
+		uint64_t post_at = i % 2 ?
+			deadline - 100 * 1000 + (uint64_t)(i % 150) * 1000 :
+			deadline + atomic_load(&e.late) - 5000 +
+				(uint64_t)(i % 40) * 250;
+
+		atomic_store(&e.deadline, deadline);
+		atomic_store(&e.round, i);
+		while (harness_now_ns() < post_at)
+			;
+		park_post(&e.park, PARK_GRANT);
+		spin_until(&e.done, i);
+	}
+	harness_join(t);
+	park_destroy(&e.park);
+	for (int i = 0; i < EDGE_ROUNDS; i++)
+		ck_assert_msg(e.grants[i] == 1, "round %d: grant lost", i);
 }
 END_TEST
 
@@ -405,6 +481,7 @@ make_suite(void)
 		{ "revoke_unconsumed", revoke_takes_an_unconsumed_grant_only, 10 },
 		{ "revoked_sleeps_on", a_revoked_grant_leaves_the_owner_asleep, 10 },
 		{ "revoke_race", revoke_racing_a_wake_up_gives_the_grant_to_exactly_one, 30 },
+		{ "deadline_edge", a_grant_posted_around_the_deadline_is_never_lost, 30 },
 		{ "signal", a_signal_does_not_end_the_wait, 10 },
 		{ "fork_reset", reset_after_fork_forgets_what_was_posted, 10 },
 	};

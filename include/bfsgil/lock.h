@@ -99,14 +99,14 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * against the slice only while another thread waits: with nobody to be
  * fair to there is nothing to charge.  Contended, the caller queues by
  * that deadline and sleeps in its own park (a futex on Linux, else a
- * condition variable) until a releasing thread hands the lock over.  If its deadline is earlier than
- * the holder's (the holder's as reissued, if it has run past its slice),
- * the holder is asked to give way at once: bfsgil_should_yield() turns
- * true for it.  Otherwise the
- * comparison is made again each time the holder's slice ends, and the
- * holder is asked as soon as the waiter's deadline is the earlier (at the
- * first slice end for equal nice; a nice 19 waiter behind a nice 0 holder
- * may wait about six slices, by design).
+ * condition variable) until a releasing thread hands the lock over.  If
+ * its deadline is earlier than the holder's (the holder's as reissued, if
+ * it has run past its slice), the holder is asked to give way at once:
+ * bfsgil_should_yield() turns true for it.  Otherwise the comparison is
+ * made again each time the holder's slice ends, and the holder is asked
+ * as soon as the waiter's deadline is the earlier (at the first slice end
+ * for equal nice; a nice 19 waiter behind a nice 0 holder may wait about
+ * six slices, by design).
  *
  * If the holder was just handed the lock by a release and has not run
  * yet, a caller that would ask it to give way at once takes the lock
