@@ -17,6 +17,7 @@
  * Usage: toy_interp [--quick]
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static const enum opcode io_program[] = {
 struct vm {
 	bfsgil_t *gil;
 	const enum opcode *program;
-	volatile int *stop;
+	atomic_int *stop;	/* set by main when the round ends */
 	uint64_t ops;			/* opcodes executed */
 	uint64_t samples[MAX_SAMPLES];	/* I/O: ns to get the lock back */
 	size_t nsamples;
@@ -106,7 +107,7 @@ eval_thread(void *arg)
 	err = bfsgil_attach(vm->gil, &self);
 	if (err == 0)
 		err = bfsgil_acquire(self);
-	while (err == 0 && !*vm->stop) {
+	while (err == 0 && !atomic_load_explicit(vm->stop, memory_order_relaxed)) {
 		/* The one check per opcode: a single load. */
 		if (bfsgil_should_yield(self)) {
 			err = bfsgil_yield(self);
@@ -155,7 +156,7 @@ static int
 run_round(int preempt, unsigned ms, struct round_result *out)
 {
 	static struct vm vms[3];
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct timespec run = { ms / 1000, (long)(ms % 1000) * 1000000 };
 	bfsgil_t *gil;
 	uint64_t cpu_ops = 0;
@@ -175,7 +176,7 @@ run_round(int preempt, unsigned ms, struct round_result *out)
 			return EAGAIN;
 	}
 	nanosleep(&run, NULL); /* the length of the run, not a wait */
-	stop = 1;
+	atomic_store(&stop, 1);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(vms[i].thread, NULL);
 		if (vms[i].error != 0)

@@ -13,6 +13,19 @@
 
 #include <bfsgil.h>
 
+/* Built with ThreadSanitizer (./configure --enable-sanitizers=thread)?
+ * A few cases cannot run under it; they say so where they are left out. */
+#if defined(__SANITIZE_THREAD__)
+# define HARNESS_UNDER_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define HARNESS_UNDER_TSAN 1
+# endif
+#endif
+#ifndef HARNESS_UNDER_TSAN
+# define HARNESS_UNDER_TSAN 0
+#endif
+
 /* Every suite file defines this; harness_main runs it. */
 Suite *make_suite(void);
 
