@@ -174,6 +174,27 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 }
 
 /*
+ * Make @to the holder (mutex held), as a handoff and a take-back both do:
+ * no longer the watcher, its held time counting from @start, woken at
+ * @woke_at (POLICY_ASLEEP until it runs), not asked to give way, and the
+ * state word naming it with @waiters (GIL_WAITERS or 0).  The state word
+ * is stored last, with release order, so that whoever sees @to as holder
+ * sees the rest.
+ */
+static void
+gil_set_holder(struct bfsgil *gil, struct bfsgil_thread *to, uint64_t start,
+	       uint64_t woke_at, uintptr_t waiters)
+{
+	if (gil->watcher == to)
+		gil->watcher = NULL;
+	policy_start(&to->slice, start);
+	atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);
+	thread_set_yield_request(to, 0);
+	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
+			      memory_order_release);
+}
+
+/*
  * Pass the lock from @from to the earliest waiter (mutex held, queue not
  * empty).  The state word names the new holder before anyone is woken,
  * so @from cannot take the lock back: its CAS from 0 would fail.
@@ -184,17 +205,12 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));
 	uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;
 
-	if (gil->watcher == to)
-		gil->watcher = NULL;
 	/* The new holder is timed if others still wait, its clock running
 	 * from when it wakes (woke_at, policy_running_start); until then
 	 * the watcher sees it as having used nothing.  If nobody waits,
 	 * nothing is timed until someone does. */
-	policy_start(&to->slice, waiters ? now : POLICY_UNTIMED);
-	atomic_store_explicit(&to->woke_at, POLICY_ASLEEP, memory_order_relaxed);
-	thread_set_yield_request(to, 0);
-	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
-			      memory_order_release);
+	gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP,
+		       waiters);
 	counter_add(&from->counters.handoffs, 1);
 	park_post(&to->park, PARK_GRANT);
 }
@@ -230,26 +246,19 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 	      struct bfsgil_thread *holder, uint64_t now)
 {
 	struct policy_slice view;
-	bool revoked;
 
 	if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) !=
 	    POLICY_ASLEEP)
 		return false;
 	if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view))
 		return false;
-	revoked = park_revoke(&holder->park, PARK_GRANT);
-	if (!revoked)
+	if (!park_revoke(&holder->park, PARK_GRANT))
 		return false;
 	thread_set_yield_request(holder, 0);
 	holder->node.deadline = holder->slice.deadline;
 	runq_push(&gil->runq, &holder->node);
-	if (gil->watcher == self)
-		gil->watcher = NULL;
-	policy_start(&self->slice, now);
-	atomic_store_explicit(&self->woke_at, now, memory_order_relaxed);
-	thread_set_yield_request(self, 0);
-	atomic_store_explicit(&gil->state, (uintptr_t)self | GIL_WAITERS,
-			      memory_order_release);
+	/* Running already, and the revoked holder waits. */
+	gil_set_holder(gil, self, now, now, GIL_WAITERS);
 	gil_watch(gil, NULL, now);
 	return true;
 }
