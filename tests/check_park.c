@@ -484,7 +484,7 @@ make_suite(void)
 		{ "revoke_unconsumed", revoke_takes_an_unconsumed_grant_only, 10 },
 		{ "revoked_sleeps_on", a_revoked_grant_leaves_the_owner_asleep, 10 },
 		{ "revoke_race", revoke_racing_a_wake_up_gives_the_grant_to_exactly_one, 30 },
-		{ "deadline_edge", a_grant_posted_around_the_deadline_is_never_lost, 30 },
+		{ "deadline_edge", a_grant_posted_around_the_deadline_is_never_lost, 60 },
 		{ "signal", a_signal_does_not_end_the_wait, 10 },
 		{ "fork_reset", reset_after_fork_forgets_what_was_posted, 10 },
 	};

@@ -83,6 +83,13 @@ BFSGIL_API int bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp);
  * the handle of one that has exited, but never concurrently with the
  * owner's own calls.
  *
+ * A thread that exits without detaching leaves its handle attached: it
+ * still counts in bfsgil_stats() and bfsgil_destroy() returns EBUSY until
+ * another thread detaches it.  If it exits holding the lock, the lock
+ * stays held for good, as a mutex would: nobody else may release it
+ * (EPERM), its handle cannot be detached (EBUSY) and the lock cannot be
+ * destroyed.  So release and detach before a thread ends.
+ *
  * Returns 0; EINVAL if @self is NULL; EBUSY while @self holds the lock or
  * waits for it (nothing is freed).
  */
@@ -113,8 +120,12 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * instead, without sleeping; that holder goes back into the queue with
  * its deadline (never with preempt=0, where nobody is asked at once).
  *
- * Not a cancellation point: cancellation is deferred while waiting.
- * Signals do not interrupt the wait.
+ * Not a cancellation point: while the caller waits, cancellation is
+ * disabled, so a request that arrives then is acted on at the caller's
+ * next cancellation point after it returns, holding the lock.  A thread
+ * that may be cancelled should release in a cleanup handler
+ * (pthread_cleanup_push).  Not async-cancel-safe.  Signals do not
+ * interrupt the wait: handlers run, and the wait goes on.
  *
  * Returns 0 with the lock held; EINVAL if @self is NULL; EPERM if called
  * from a thread other than the one that attached @self; EDEADLK if the
@@ -154,6 +165,7 @@ BFSGIL_API int bfsgil_release(bfsgil_thread_t *self);
  * the lock and returns at once: that is its turn.  Otherwise it sleeps
  * until the lock is handed back to it.  The yield request flag is cleared
  * either way.  The eval loop calls this when bfsgil_should_yield() says so.
+ * Cancellation and signals are treated as in bfsgil_acquire().
  *
  * Returns 0 with the lock held; EINVAL if @self is NULL; EPERM if the
  * caller does not hold the lock or is not the thread that attached @self.
