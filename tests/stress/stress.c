@@ -7,9 +7,10 @@
  *                 [--phase-ms MS] [--verbose]
  *
  * Runs phases of --phase-ms (default 1500) until --seconds (default 30)
- * have passed.  Each phase starts a random number of workers between
- * MIN and MAX (default 2-64, log-uniform so that small and large counts
- * are both common) on the same lock, and joins them at its end.  The
+ * have passed.  The first phase starts MAX workers, the second MIN
+ * (default 2-64), each later one a random number between them
+ * (log-uniform, so that small and large counts are both common), all on
+ * the same lock; each phase joins its workers at its end.  The
  * seed (default: from the clock) is printed first; --seed replays the
  * same choices.  Exit 0 when every check held; on the first broken one,
  * a message naming it and the seed on stderr, and exit 1.
@@ -282,8 +283,11 @@ main(int argc, char **argv)
 	for (st->phase = 1; stress_now_ns() < end; st->phase++) {
 		uint64_t left = end - stress_now_ns();
 
-		run_phase(st, &rng, pick_threads(&rng, o.min_threads, o.max_threads),
-			  left < o.phase_ns ? left : o.phase_ns);
+		/* Both ends of the range in every run, then anything. */
+		int n = st->phase == 1 ? o.max_threads : st->phase == 2 ?
+			o.min_threads : pick_threads(&rng, o.min_threads, o.max_threads);
+
+		run_phase(st, &rng, n, left < o.phase_ns ? left : o.phase_ns);
 	}
 	err = bfsgil_destroy(st->gil);
 	if (err != 0)
