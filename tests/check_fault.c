@@ -12,27 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
-
-/* The lock and the main thread's handle, for the threaded cases. */
-static bfsgil_t *gil;
-static bfsgil_thread_t *self;
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(bfsgil_create(&gil), 0);
-	/* One-second slices: nice levels 100 ms apart and more, far beyond
-	 * any jitter in when the threads ask. */
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 1000000), 0);
-	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(bfsgil_detach(self), 0);
-	ck_assert_int_eq(bfsgil_destroy(gil), 0);
-}
+#include "fixture_nice.h"
 
 static void
 wait_for_flag(atomic_int *flag)

@@ -8,26 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
-
-static bfsgil_t *gil;
-static bfsgil_thread_t *self;
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(bfsgil_create(&gil), 0);
-	/* One-second slices: deadlines that differ by a nice level differ
-	 * by 100 ms or more, far beyond any jitter in when threads ask. */
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 1000000), 0);
-	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(bfsgil_detach(self), 0);
-	ck_assert_int_eq(bfsgil_destroy(gil), 0);
-}
+#include "fixture_nice.h"
 
 /* A waiter: attach with @nice, queue, and on getting the lock note its
  * nice in the log (the lock protects the log), then leave. */
