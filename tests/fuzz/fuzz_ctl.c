@@ -303,6 +303,7 @@ set_all(bfsgil_t *gil, const long long *v)
 		       gil ? "lock" : "NULL", tunables[i].name, v[i],
 		       errname(err));
 	}
+	expect_values(gil, v, "after bfsgil_ctl_set of every tunable");
 }
 
 static void
@@ -407,6 +408,7 @@ check_parse(const char *s, const struct ref_result *r, const long long *start)
 {
 	long long want[MAX_TUNABLES];
 	bfsgil_t *gil = create_plain();
+	char when[80];
 	int err;
 
 	ref_apply(r, start, want);
@@ -418,15 +420,19 @@ check_parse(const char *s, const struct ref_result *r, const long long *start)
 	       "bfsgil_ctl_parse(lock) returned %d", err);
 	ORACLE(err == r->err, "bfsgil_ctl_parse(lock) returned %s, the "
 	       "reference parser %s", errname(err), errname(r->err));
-	expect_values(gil, want, "after bfsgil_ctl_parse(lock)");
-	expect_values(NULL, start, "after bfsgil_ctl_parse(lock)");
+	snprintf(when, sizeof(when), "after bfsgil_ctl_parse(lock) returned %s",
+		 errname(err));
+	expect_values(gil, want, when);
+	expect_values(NULL, start, when);
 
 	err = bfsgil_ctl_parse(NULL, s);
 	ORACLE(err == r->err, "bfsgil_ctl_parse(NULL) returned %s, the "
 	       "reference parser (and the lock) %s", errname(err),
 	       errname(r->err));
-	expect_values(NULL, want, "after bfsgil_ctl_parse(NULL)");
-	expect_values(gil, want, "after bfsgil_ctl_parse(NULL)");
+	snprintf(when, sizeof(when), "after bfsgil_ctl_parse(NULL) returned %s",
+		 errname(err));
+	expect_values(NULL, want, when);
+	expect_values(gil, want, when);
 
 	/* Idempotent: the same good list again changes nothing more. */
 	err = bfsgil_ctl_parse(gil, s);

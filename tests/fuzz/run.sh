@@ -75,9 +75,11 @@ if [ "$status" -ne 0 ]; then
 	else
 		tail -60 "$work/fuzz.log"
 	fi
-	echo "fuzz_ctl FAILED (exit $status); full log: $work/fuzz.log" >&2
-	for a in "$work"/artifacts/*; do
-		[ -f "$a" ] && echo "replay: $work/fuzz_ctl $a" >&2
+	# Absolute paths: make ran this from tests/, the reader is elsewhere.
+	abs=$(cd "$work" && pwd)
+	echo "fuzz_ctl FAILED (exit $status); full log: $abs/fuzz.log" >&2
+	for a in "$abs"/artifacts/*; do
+		[ -f "$a" ] && echo "replay: $abs/fuzz_ctl $a" >&2
 	done
 	exit "$status"
 fi
