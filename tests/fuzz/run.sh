@@ -9,7 +9,7 @@
 #   FUZZ_LIB_SOURCES      the library's .c files under src/, with the park
 #                         configure chose
 #   FUZZ_WARN_CFLAGS      configure's warning flags (-Werror included)
-#   FUZZ_SECONDS          how long to fuzz (60; CI's smoke run uses 15)
+#   FUZZ_SECONDS          how long to fuzz (60; CI's smoke run uses 20)
 #   FUZZ_ARGS             more libFuzzer options, e.g. -jobs=2 or -seed=1
 #
 # Everything it writes is under fuzz-build/ in the current (build)
@@ -31,6 +31,9 @@ fi
 
 work=fuzz-build
 mkdir -p "$work/corpus" "$work/artifacts"
+# For what it prints last: make ran this from tests/, the reader is at the
+# top of the tree.
+abs=$(cd "$work" && pwd)
 
 # The library's sources compiled again by clang, not its gcc objects:
 # libFuzzer's coverage and ASan need their instrumentation in the code
@@ -56,7 +59,8 @@ chmod u+w "$work/corpus"/*
 nseeds=$(ls "$srcdir/fuzz/corpus/ctl" | wc -l)
 nbefore=$(ls "$work/corpus" | wc -l)
 
-# -timeout: a parse of 256 bytes that takes a second has hung.
+# -timeout: an input normally takes well under a millisecond; one that
+# takes ten seconds has hung.
 set -- -max_total_time="$FUZZ_SECONDS" -max_len=256 -timeout=10 \
 	-dict="$srcdir/fuzz/ctl.dict" -artifact_prefix="$work/artifacts/" \
 	-print_final_stats=1 $FUZZ_ARGS "$work/corpus"
@@ -75,8 +79,6 @@ if [ "$status" -ne 0 ]; then
 	else
 		tail -60 "$work/fuzz.log"
 	fi
-	# Absolute paths: make ran this from tests/, the reader is elsewhere.
-	abs=$(cd "$work" && pwd)
 	echo "fuzz_ctl FAILED (exit $status); full log: $abs/fuzz.log" >&2
 	for a in "$abs"/artifacts/*; do
 		[ -f "$a" ] && echo "replay: $abs/fuzz_ctl $a" >&2
@@ -92,4 +94,4 @@ rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/fuzz.log")
 cov=$(sed -n 's/.*DONE *cov: \([0-9]*\) ft: \([0-9]*\) corp: \([^ ]*\).*/cov \1, ft \2, corpus \3/p' \
 	"$work/fuzz.log")
 echo "fuzz_ctl: no contract broken in $runs runs over ${FUZZ_SECONDS} s" \
-	"($rate exec/s); $cov; full log: $work/fuzz.log"
+	"($rate exec/s); $cov; full log: $abs/fuzz.log"
