@@ -130,6 +130,25 @@ START_TEST(parse_applies_every_item)
 }
 END_TEST
 
+/* ctl.h: within one item, malformed beats unknown beats out of range;
+ * names are a-z, 0-9 and _ only; a value may carry a sign. */
+START_TEST(parse_reports_errors_in_the_documented_order)
+{
+	long long v;
+
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "bogus=x"), EINVAL);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "bogus=99999999999999999999"), ENOENT);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "SLICE_US=2000"), EINVAL);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "SLICE_US", 2000), ENOENT);
+	/* The first wrong item decides, whatever comes after it. */
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "preempt=2,bogus=1"), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "slice_us=+2000,preempt=-0"), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(gil, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 2000);
+	ck_assert_int_eq(bfsgil_ctl_parse(gil, "preempt=-1"), ERANGE);
+}
+END_TEST
+
 START_TEST(process_defaults_apply_to_later_creates_only)
 {
 	bfsgil_t *later;
@@ -225,6 +244,7 @@ make_suite(void)
 		{ "parse_malformed", parse_rejects_malformed_lists_and_changes_nothing, 10 },
 		{ "parse_errors", parse_reports_unknown_name_and_out_of_range, 10 },
 		{ "parse_atomic", parse_is_all_or_nothing, 10 },
+		{ "parse_error_order", parse_reports_errors_in_the_documented_order, 10 },
 		{ "bad_environment", bad_environment_makes_create_fail, 10 },
 		{ "defaults", defaults_are_the_documented_ones, 10 },
 		{ "set_get", set_then_get_at_the_range_ends, 10 },

@@ -53,11 +53,20 @@ BFSGIL_API int bfsgil_ctl_get(const bfsgil_t *gil, const char *name,
 
 /**
  * bfsgil_ctl_parse - apply a list of settings, all or nothing.
- * @settings: "name=value[,name=value...]", decimal integers, no spaces;
- *   the empty string is an empty list.
+ * @settings: "name=value[,name=value...]", no spaces; the empty string
+ *   is an empty list.  A name is one or more of a-z, 0-9 and _; a value
+ *   is a decimal integer with an optional sign (+ or -) and any number of
+ *   leading zeros.
  *
  * Every item is checked before any is applied, so on error nothing
- * changes.  When several items are wrong, the first one decides the error.
+ * changes.  When several items are wrong, the first one decides the
+ * error; within one item, a malformed form (EINVAL) is reported before
+ * an unknown name (ENOENT), and that before a value out of range
+ * (ERANGE).  A later item for the same name wins.  The items are then
+ * stored one by one: a thread reading the tunables at that moment may
+ * see some applied and not others (each tunable is read on its own, so
+ * nothing in the lock depends on two being consistent).  May change
+ * errno.
  *
  * Returns 0; EINVAL if @settings is NULL or not of that form (including a
  * value that is not a decimal integer); ENOENT if an item names no
