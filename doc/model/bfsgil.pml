@@ -1,0 +1,695 @@
+/*
+ * bfsgil.pml: a Promela model of bfsgil's acquire, release, yield, the
+ * request to give way, the handoff and the take-back (doc/design.md,
+ * rule 5a), on top of the futex park (src/park_futex.c).  NT threads
+ * (3): thread 1 takes the lock ROUNDS times, the others ROUNDS_OTHERS
+ * times (2 and 2; the liveness check uses 2 and 1).  doc/model/README.md
+ * says what is modelled, what is abstracted and why, and how to run the
+ * checks; doc/model/run.sh is what `make model-check` runs.
+ *
+ * Reading it against the C.  Every step names the C it stands for in a
+ * comment of the form
+ *	C: <file> <function>: "<C fragment>"
+ * and doc/model/check-mapping.py checks that each fragment still occurs
+ * in that function (whitespace ignored; "-" for the function means
+ * anywhere in the file), so the model cannot drift from the code
+ * unnoticed.  What exists only in the model says "model:": the ghost
+ * variables of the properties, and the policy's decisions, which are
+ * free choices.
+ *
+ * Steps.  One step is one atomic { } block (or one statement outside
+ * any); another thread can act between two steps, never inside one.
+ * Each step does at most one thing that a thread not holding gil->lock
+ * can see or race with: a load, store or RMW of the state word, of a
+ * park word or of woke_at, a write of a yield request, a futex wake.
+ * What the mutex guards (the run queue, the watcher) and the thread's
+ * own locals are folded into the neighbouring step: no other thread can
+ * touch them at the time, so folding hides no interleaving.  Taking the
+ * mutex goes at the start of a step and releasing it at the end, where
+ * they commute with everything else.  Two exceptions, each argued where
+ * it is: a load whose only use is a CAS's expected value is folded into
+ * that CAS (a failed CAS reloads anyway), and take-back's revoke and its
+ * store of the state word share a step (nobody can act on the state
+ * word in between: its holder is asleep and the lock is not free).
+ *
+ * Locals are reset to 0 once dead, so that states differing only in a
+ * stale local are one state.
+ *
+ * The properties (README.md, "Properties"):
+ *  - mutual exclusion: the assertions in enter_cs;
+ *  - deadlock freedom: no invalid end state.  Every thread must finish
+ *    its rounds; one left asleep in its park, or a CPU-bound holder
+ *    never asked to give way, is an invalid end state;
+ *  - no lost wake-up: the monitor's invariant (never free while the
+ *    queue is non-empty; GIL_WAITERS set iff the queue is non-empty
+ *    whenever the mutex is free) in every state, the same end-state
+ *    check, and, built with -DLIVE, the LTL property all_served (make
+ *    model-check checks it with no fairness assumption, which implies
+ *    it under weak fairness; pan -a -f gives the same answer);
+ *  - the C code's own assertions that the model reaches
+ *    (BFSGIL_ASSERT, BFSGIL_DEBUG_ASSERT, and EPERM/EDEADLK returns that
+ *    a correct caller never sees).
+ *
+ * Mutants (-DMUTANT_...), each a plausible slip that the checks must
+ * catch; run.sh fails if one of them passes:
+ *  MUTANT_GRANT_FIRST		gil_handoff posts PARK_GRANT before the
+ *				state word names the new holder
+ *  MUTANT_NO_POKE		gil_watch does not poke a new watcher
+ *  MUTANT_REVOKE_RMW		park_revoke as a load and a store, not one
+ *				fetch-and
+ *  MUTANT_TAKEBACK_NO_REVOKE	gil_take_back does not ask the park
+ *  MUTANT_RELEASE_IGNORES_WAITERS  the release fast path frees the lock
+ *				whatever GIL_WAITERS says
+ *  MUTANT_SLEEP_NO_COMPARE	the park checks the word, then sleeps,
+ *				instead of FUTEX_WAIT's compare-and-sleep
+ *  MUTANT_TIMEOUT_CLEARS	a timed-out park_wait clears the word and
+ *				returns nothing, dropping a post that landed
+ *  MUTANT_WATCHER_NEVER_DUE	gil_wait_for_grant's "now >=
+ *				self->watch_until" is never true (say, two
+ *				clocks mixed up): the watcher sleeps on,
+ *				timed, and never asks the holder (a
+ *				livelock: only all_served can catch it)
+ */
+
+#ifndef NT
+#define NT	3	/* threads, 2 or 3 (the arrays are sized for 3) */
+#endif
+#ifndef ROUNDS
+#define ROUNDS	2	/* acquire/release cycles of thread 1 */
+#endif
+#ifndef ROUNDS_OTHERS
+#define ROUNDS_OTHERS	ROUNDS	/* ... and of the others */
+#endif
+
+/* The state word, (uintptr_t)holder | GIL_WAITERS, is here
+ * holder * 2 | W, 0 = free, threads numbered 1..NT.
+ * C: src/gil.h -: "#define GIL_WAITERS ((uintptr_t)1)" */
+#define W		1
+#define HOLDER(s)	((s) >> 1)
+#define STATE(t, w)	(((t) << 1) | (w))
+
+/* The park word's bits.
+ * C: src/park.h -: "#define PARK_GRANT 1u"
+ * C: src/park.h -: "#define PARK_POKE 2u"
+ * C: src/park_futex.c -: "#define PARK_ASLEEP 4u"
+ * C: src/park_futex.c -: "#define PARK_FLAGS (PARK_GRANT | PARK_POKE)" */
+#define GRANT	1
+#define POKE	2
+#define ASLEEP	4
+#define FLAGS	3
+
+#define QLEN	(inq[1] + inq[2] + inq[3])
+
+/* Where a thread goes once a shared tail (handoff_post, watch_tail) is
+ * done. */
+#define K_ROUND	0	/* the next round (release) */
+#define K_HOLD	1	/* back to holding (take-back, yield that keeps) */
+#define K_WAIT	2	/* watch, then wait for a grant (yield that hands over) */
+
+byte gstate;		/* gil->state */
+byte mtx;		/* gil->lock: 0 free, else the thread holding it */
+bool inq[4];		/* gil->runq, as a set: its order is the policy's */
+byte watcher;		/* gil->watcher, 0 = NULL */
+byte pw[4];		/* each thread's park word */
+bool fsleep[4];		/* asleep in FUTEX_WAIT: not yet woken nor timed out */
+bool yreq[4];		/* head.yield_requested */
+bool asleep_mark[4];	/* woke_at == POLICY_ASLEEP */
+
+/* Ghosts: only the properties read them. */
+byte running;		/* threads between acquire and release or yield */
+byte ndone;		/* threads that finished their rounds */
+#ifdef LIVE
+byte budget = 1;	/* README.md, "Time" */
+#endif
+
+/*
+ * The policy (deadlines, slices, the clock) is not modelled: each
+ * decision of policy.c is a free choice, marked "model: policy".  That
+ * covers whatever policy.c could answer, and more.
+ */
+
+/* Mutual exclusion, where a thread starts to run holding the lock:
+ * nobody else runs, and the state word names it. */
+inline enter_cs()
+{
+	assert(running == 0);
+	assert(HOLDER(gstate) == me);
+	running++
+}
+
+/* The earliest waiter other than the caller, for runq_pop_earliest and
+ * runq_peek_earliest.  The caller is queued only in bfsgil_yield, behind
+ * an earlier or equal deadline that queued first, so the earliest is
+ * never the caller. */
+inline pick_queued(out)
+{
+	if
+	:: inq[1] && me != 1 -> out = 1
+	:: inq[2] && me != 2 -> out = 2
+	:: inq[3] && me != 3 -> out = 3
+	:: else -> assert(false)	/* nobody to pick: never */
+	fi
+}
+
+/* gil_set_holder (mutex held): the watcher role, woke_at and the yield
+ * request of @t, which is not running, then the state word, last. */
+inline gil_set_holder(t, asl, wbit)
+{
+	/* C: src/handoff.c gil_set_holder: "if (gil->watcher == to) gil->watcher = NULL;" */
+	if
+	:: watcher == t -> watcher = 0
+	:: else -> skip
+	fi;
+	/* C: src/handoff.c gil_set_holder: "atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);" */
+	asleep_mark[t] = asl;
+	/* C: src/handoff.c gil_set_holder: "thread_set_yield_request(to, 0);" */
+	yreq[t] = false;
+	/* C: src/handoff.c gil_set_holder: "atomic_store_explicit(&gil->state, (uintptr_t)to | waiters, memory_order_release);" */
+	gstate = STATE(t, wbit)
+}
+
+/*
+ * gil_watch's decision (mutex held): ask the holder now, or make sure a
+ * waiter watches its slice.  @self is the caller if it is about to wait,
+ * else 0.  @maywait: the policy may answer "not yet" (always, except in
+ * the LIVE build's time budget).  Leaves in w the thread to poke, or 0;
+ * the poke is the caller's next steps (watch_tail).  Its only write that
+ * a lock-free path can see is the holder's yield request.
+ */
+inline gil_watch_decide(self, maywait)
+{
+	if
+	/* C: src/handoff.c gil_watch: "struct runq_node *first = runq_peek_earliest(&gil->runq);" */
+	/* C: src/handoff.c gil_watch: "if (first == NULL) { gil->watcher = NULL; return; }" */
+	:: QLEN == 0 -> watcher = 0
+	:: else ->
+		/* C: src/handoff.c gil_watch: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		h = HOLDER(gstate);
+		/* C: src/handoff.c gil_watch: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
+		assert(h != 0 && (gstate & W) != 0);
+		if
+		/* C: src/handoff.c gil_watch: "if (__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED)) {" */
+		:: yreq[h] -> watcher = 0
+		:: else ->
+			if
+			/* C: src/handoff.c gil_watch: "if (gil_should_ask(gil, holder, first->deadline, now, &view)) { thread_set_yield_request(holder, 1);" */
+			:: yreq[h] = true; watcher = 0
+			/* model: policy, not yet: someone watches the slice */
+			:: maywait ->
+				if
+				/* C: src/handoff.c gil_watch: "if (gil->watcher != NULL && gil->watcher->watch_until <= end) return;" */
+				:: watcher != 0 -> skip
+				:: true ->
+					/* C: src/handoff.c gil_watch: "w = self != NULL ? self : gil->watcher != NULL ? gil->watcher : thread_of_node(first);" */
+					if
+					:: self != 0 -> w = self
+					:: self == 0 && watcher != 0 -> w = watcher
+					:: self == 0 && watcher == 0 -> pick_queued(w)
+					fi;
+					/* C: src/handoff.c gil_watch: "BFSGIL_DEBUG_ASSERT(w != holder);" */
+					assert(w != h);
+					/* C: src/handoff.c gil_watch: "w->watch_until = end; gil->watcher = w;" */
+					watcher = w;
+					/* C: src/handoff.c gil_watch: "if (w != self) park_post(&w->park, PARK_POKE);" */
+					if
+					:: w == self -> w = 0
+					:: else -> skip
+					fi
+				fi
+			fi
+		fi;
+		h = 0
+	fi;
+#ifdef MUTANT_NO_POKE
+	w = 0;		/* model: mutant, the poke is forgotten */
+#endif
+}
+
+/* gil_handoff's first half (mutex held, someone else queued): pop the
+ * earliest into to and make it the holder. */
+inline handoff_decide()
+{
+	/* C: src/handoff.c gil_handoff: "struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));" */
+	pick_queued(to);
+	inq[to] = false;
+#ifndef MUTANT_GRANT_FIRST
+	/* C: src/handoff.c gil_handoff: "uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;" */
+	/* C: src/handoff.c gil_handoff: "gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP, waiters);" */
+	gil_set_holder(to, true, (QLEN > 0 -> W : 0))
+#endif
+}
+
+/* gil_watch(gil, self, now) from a thread about to wait, then the top of
+ * gil_wait_for_grant's loop: w is self, so nothing is posted. */
+inline watch_self_and_unlock()
+{
+	gil_watch_decide(me, true);
+	/* C: src/handoff.c gil_wait_for_grant: "bool watching = gil->watcher == self;" */
+	watching = (watcher == me);
+	/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_unlock(&gil->lock);" */
+	mtx = 0
+}
+
+/* Where a shared tail goes next, by k (mutex released). */
+inline continue_k()
+{
+	if
+	:: k == K_HOLD -> k = 0; enter_cs(); goto holding
+	:: else -> goto next_round
+	fi
+}
+
+/* gil_acquire_slow's look at the state word, mutex held: take a free
+ * lock, or go on to announce or to the take-back. */
+inline acq_load()
+{
+	/* C: src/handoff.c gil_acquire_slow: "s = atomic_load_explicit(&gil->state, memory_order_acquire);" */
+	s = gstate;
+	if
+	/* C: src/handoff.c gil_acquire_slow: "if (s == 0) {" */
+	/* C: src/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_acquire)) {" */
+	/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
+	:: s == 0 -> gstate = STATE(me, 0); mtx = 0; enter_cs(); goto holding
+	:: else ->
+		/* C: src/handoff.c gil_acquire_slow: "if (gil_state_holder(s) == self) { err = EDEADLK;" */
+		assert(HOLDER(s) != me);
+		if
+		/* C: src/handoff.c gil_acquire_slow: "if (s & GIL_WAITERS) break;" */
+		/* C: src/handoff.c gil_acquire_slow: "holder = gil_state_holder(s);" */
+		:: (s & W) != 0 -> holder = HOLDER(s); s = 0; goto acq_take_back
+		:: else -> goto acq_announce
+		fi
+	fi
+}
+
+/* In the LIVE build, "now >= watch_until" after a timeout with nothing
+ * posted is true, and the re-watch it leads to may say "not yet" only
+ * `budget` times in all: time passes, and slices end (README.md,
+ * "Time").  The safety build leaves both free. */
+/* gil_wait_for_grant's "now >= self->watch_until" may be true */
+#ifdef MUTANT_WATCHER_NEVER_DUE
+#define DUE_OK	false	/* model: mutant */
+#else
+#define DUE_OK	true
+#endif
+
+#ifdef LIVE
+#define NOT_YET_OK	(got != 0)
+#define MAYWAIT		(budget > 0)
+#else
+#define NOT_YET_OK	true
+#define MAYWAIT		true
+#endif
+
+proctype thread(byte me; byte rounds)
+{
+	byte s, v, got, old, w, h, to, holder, round, k;
+	bool took, watching, timed_out, has_slice, yielded;
+
+	/* ---- bfsgil_acquire ---- */
+next_round:
+	if
+	/* model: all rounds done */
+	:: atomic { round == rounds -> ndone++; goto finished }
+	:: atomic {
+		round < rounds -> round++; yielded = false;
+		if
+		/* C: src/handoff.c bfsgil_acquire: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/handoff.c bfsgil_acquire: "if (s == 0 && self->slice.left != 0) {" */
+		/* C: src/handoff.c bfsgil_acquire: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_relaxed)) {" */
+		/* (the load is folded into the CAS: it only decides whether to try) */
+		:: has_slice && gstate == 0 -> gstate = STATE(me, 0); enter_cs(); goto holding
+		/* C: src/handoff.c bfsgil_acquire: "return gil_acquire_slow(self);" */
+		:: else -> skip
+		fi
+	   }
+	fi;
+
+	/* ---- gil_acquire_slow ---- */
+acq_slow:
+	atomic {
+		/* C: src/handoff.c gil_acquire_slow: "pthread_mutex_lock(&gil->lock);" */
+		mtx == 0 -> mtx = me;
+		/* C: src/handoff.c gil_acquire_slow: "policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));" */
+		has_slice = true;
+		acq_load()
+	};
+acq_announce:
+	atomic {
+		if
+		/* C: src/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, s | GIL_WAITERS," */
+		/* C: src/handoff.c gil_acquire_slow: "s |= GIL_WAITERS; announced = true; break;" */
+		:: gstate == s -> gstate = s | W; holder = HOLDER(s); s = 0; goto acq_take_back
+		/* (a failed CAS loads the word; the reload at the top of the
+		 * loop is folded into it) */
+		:: else -> acq_load()
+		fi
+	};
+
+	/* ---- gil_take_back (rule 5a), from gil_acquire_slow ---- */
+acq_take_back:
+	/* C: src/handoff.c gil_acquire_slow: "if (gil_take_back(gil, self, holder, now)) {" */
+	if
+	/* C: src/handoff.c gil_take_back: "if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) != POLICY_ASLEEP) return false;" */
+	/* C: src/handoff.c gil_take_back: "if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view)) return false;" */
+	:: atomic { asleep_mark[holder] -> skip }
+	/* model: policy, no need to ask it */
+	:: atomic { asleep_mark[holder] -> goto acq_queue }
+	/* C: src/handoff.c gil_take_back: "memory_order_relaxed) != POLICY_ASLEEP) return false;" */
+	:: atomic { !asleep_mark[holder] -> goto acq_queue }
+	fi;
+#ifdef MUTANT_REVOKE_RMW
+	old = pw[holder];	/* model: mutant, the revoke's load ... */
+#endif
+	atomic {
+#if defined(MUTANT_TAKEBACK_NO_REVOKE)
+		took = true;	/* model: mutant, no revoke */
+#elif defined(MUTANT_REVOKE_RMW)
+		took = (old & GRANT) != 0;	/* model: mutant ... and its store */
+		pw[holder] = old & ~GRANT;
+		old = 0;
+#else
+		/* C: src/handoff.c gil_take_back: "if (!park_revoke(&holder->park, PARK_GRANT)) return false;" */
+		/* C: src/park_futex.c park_revoke: "return (atomic_fetch_and_explicit(&p->word, ~flag, memory_order_acq_rel) & flag) != 0;" */
+		took = (pw[holder] & GRANT) != 0;
+		pw[holder] = pw[holder] & ~GRANT;
+#endif
+		if
+		:: took ->
+			took = false;
+			/* C: src/handoff.c gil_take_back: "thread_set_yield_request(holder, 0);" */
+			yreq[holder] = false;
+			/* C: src/handoff.c gil_take_back: "runq_push(&gil->runq, &holder->node);" */
+			inq[holder] = true;
+			holder = 0;
+			/* C: src/handoff.c gil_take_back: "gil_set_holder(gil, self, now, now, GIL_WAITERS);" */
+			gil_set_holder(me, false, W);
+			/* C: src/handoff.c gil_take_back: "gil_watch(gil, NULL, now); return true;" */
+			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); goto out;" */
+			k = K_HOLD;
+			goto watch_tail
+		:: else -> skip
+		fi
+	};
+acq_queue:
+	atomic {
+		holder = 0;
+		/* C: src/handoff.c gil_acquire_slow: "runq_push(&gil->runq, &self->node);" */
+		inq[me] = true;
+		/* C: src/handoff.c gil_acquire_slow: "gil_watch(gil, self, now);" */
+		/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, gil_wait_for_grant(gil, self));" */
+		watch_self_and_unlock();
+		goto park_cas
+	};
+
+	/* ---- holding: the interpreter runs ---- */
+holding:
+	if
+	/* model: a short section (I/O bound), then release */
+	:: atomic {
+		running--;
+		if
+#ifdef MUTANT_RELEASE_IGNORES_WAITERS
+		:: HOLDER(gstate) == me -> gstate = 0; goto next_round	/* model: mutant */
+#else
+		/* C: src/handoff.c bfsgil_release: "if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0," */
+		:: gstate == STATE(me, 0) -> gstate = 0; goto next_round
+#endif
+		/* C: src/handoff.c bfsgil_release: "return gil_release_slow(self);" */
+		:: else -> goto release_slow
+		fi
+	   }
+	/* model: CPU bound, it commits to running until asked to give way */
+	:: atomic { !yielded -> goto cpu_bound }
+	/* model: it yields of its own accord */
+	:: atomic { !yielded -> goto yield }
+	fi;
+cpu_bound:
+	/* Runs until asked (or until nobody else will ever want the lock),
+	 * then yields.  No way out otherwise: a holder left unasked for
+	 * good, with others queued, is a deadlock. */
+	/* C: include/bfsgil/lock.h bfsgil_should_yield: "__atomic_load_n(&head->yield_requested, __ATOMIC_RELAXED) != 0;" */
+	atomic { (yreq[me] || ndone == NT - 1) -> goto yield };
+
+	/* ---- gil_release_slow ---- */
+release_slow:
+	atomic {
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_lock(&gil->lock);" */
+		mtx == 0 -> mtx = me;
+		/* C: src/handoff.c gil_release_slow: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		s = gstate;
+		/* C: src/handoff.c gil_release_slow: "if (gil_state_holder(s) != self) { pthread_mutex_unlock(&gil->lock); return EPERM;" */
+		assert(HOLDER(s) == me);
+		/* C: src/handoff.c gil_release_slow: "thread_set_yield_request(self, 0);" */
+		yreq[me] = false;
+		if
+		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { gil_handoff(gil, self, now); gil_watch(gil, NULL, now);" */
+		:: (s & W) != 0 -> s = 0; handoff_decide(); goto handoff_post	/* k is K_ROUND */
+		/* C: src/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		:: else -> s = 0; gstate = 0; mtx = 0; goto next_round
+		fi
+	};
+
+	/* ---- bfsgil_yield ---- */
+yield:
+	atomic {
+		running--;
+		yielded = true;
+		/* C: src/handoff.c bfsgil_yield: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		s = gstate;
+		/* C: src/handoff.c bfsgil_yield: "if (gil_state_holder(s) != self) return EPERM;" */
+		assert(HOLDER(s) == me);
+		if
+		/* C: src/handoff.c bfsgil_yield: "if (!(s & GIL_WAITERS) && !__atomic_load_n(&self->head.yield_requested, __ATOMIC_RELAXED)) return 0;" */
+		:: (s & W) == 0 && !yreq[me] -> s = 0; enter_cs(); goto holding
+		:: else -> s = 0
+		fi
+	};
+	atomic {
+		/* C: src/handoff.c bfsgil_yield: "pthread_mutex_lock(&gil->lock);" */
+		mtx == 0 -> mtx = me;
+		/* C: src/handoff.c bfsgil_yield: "thread_set_yield_request(self, 0);" */
+		yreq[me] = false;
+		/* C: src/handoff.c bfsgil_yield: "first = runq_peek_earliest(&gil->runq);" */
+		if
+		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) { self->node.deadline = self->slice.deadline; runq_push(&gil->runq, &self->node);" */
+		/* C: src/handoff.c bfsgil_yield: "gil_handoff(gil, self, now);" */
+		:: QLEN > 0 -> inq[me] = true; handoff_decide(); k = K_WAIT; goto handoff_post
+		/* model: policy, our deadline is still the earliest */
+		/* C: src/handoff.c bfsgil_yield: "if (first != NULL) gil_watch(gil, NULL, now); else policy_start(&self->slice, POLICY_UNTIMED);" */
+		:: QLEN > 0 -> k = K_HOLD; goto watch_tail
+		/* C: src/handoff.c bfsgil_yield: "pthread_mutex_unlock(&gil->lock); pthread_setcancelstate(cancel, NULL); return 0;" */
+		:: QLEN == 0 -> mtx = 0; enter_cs(); goto holding
+		fi
+	};
+
+	/* ---- gil_handoff's post, then on by k (mutex held) ---- */
+handoff_post:
+	/* C: src/handoff.c gil_handoff: "park_post(&to->park, PARK_GRANT);" */
+	/* C: src/park_futex.c park_post: "uint32_t old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	atomic { old = pw[to]; pw[to] = old | GRANT };
+	atomic {
+		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		if
+		:: (old & ASLEEP) != 0 -> fsleep[to] = false
+		:: else -> skip
+		fi;
+		old = 0;
+#ifdef MUTANT_GRANT_FIRST
+	};
+	atomic {
+		/* model: mutant, the state word names the new holder only now */
+		gil_set_holder(to, true, (QLEN > 0 -> W : 0));
+#endif
+		to = 0;
+		if
+		/* C: src/handoff.c bfsgil_yield: "gil_watch(gil, self, now);" */
+		/* C: src/handoff.c bfsgil_yield: "thread_count_wait(self, now, gil_wait_for_grant(gil, self));" */
+		:: k == K_WAIT -> k = 0; goto yield_wait
+		:: else -> goto watch_tail
+		fi
+	};
+yield_wait:
+	atomic { watch_self_and_unlock(); goto park_cas };
+
+	/* ---- gil_watch(gil, NULL, now), then unlock, then on by k ---- */
+watch_tail:
+	atomic {
+		gil_watch_decide(0, true);
+		if
+		:: w == 0 -> mtx = 0; continue_k()
+		:: else -> skip
+		fi
+	};
+	/* C: src/park_futex.c park_post: "uint32_t old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	atomic { old = pw[w]; pw[w] = old | POKE };
+	atomic {
+		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		if
+		:: (old & ASLEEP) != 0 -> fsleep[w] = false
+		:: else -> skip
+		fi;
+		old = 0;
+		w = 0;
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
+		mtx = 0;
+		continue_k()
+	};
+
+	/* ---- gil_wait_for_grant: park_wait(&self->park, watching, until) ---- */
+park_cas:
+	/* C: src/handoff.c gil_wait_for_grant: "posted = park_wait(&self->park, watching, until);" */
+	atomic {
+		/* C: src/park_futex.c park_wait: "uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire), got;" */
+		/* C: src/park_futex.c park_wait: "while (!(v & PARK_FLAGS) && !timed_out) {" */
+		/* C: src/park_futex.c park_wait: "if (!(v & PARK_ASLEEP)) {" */
+		/* C: src/park_futex.c park_wait: "if (!atomic_compare_exchange_weak_explicit( &p->word, &v, v | PARK_ASLEEP," */
+		/* C: src/park_futex.c park_wait: "continue; v |= PARK_ASLEEP;" */
+		/* (the load is folded into the CAS, which reloads when it fails) */
+		v = pw[me];
+		if
+		:: (v & FLAGS) != 0 -> goto park_consume
+		:: else -> pw[me] = v | ASLEEP; v = v | ASLEEP
+		fi
+	};
+park_sleep:
+#ifdef MUTANT_SLEEP_NO_COMPARE
+	if
+	:: pw[me] == v -> fsleep[me] = true	/* model: mutant, two steps */
+	:: else -> skip
+	fi;
+#else
+	/* C: src/park_futex.c futex_sleep: "return syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expect," */
+	atomic {
+		if
+		:: pw[me] == v -> fsleep[me] = true
+		:: else -> skip		/* EAGAIN */
+		fi
+	};
+#endif
+	if
+	/* woken by a FUTEX_WAKE, or EAGAIN: reload, look again */
+	/* C: src/park_futex.c park_wait: "timed_out = futex_sleep(&p->word, v, timed, until_ns); v = atomic_load_explicit(&p->word, memory_order_acquire);" */
+	:: atomic {
+		!fsleep[me] -> v = pw[me];
+		if
+		:: (v & FLAGS) != 0 -> goto park_consume
+		:: (v & FLAGS) == 0 && (v & ASLEEP) == 0 -> goto park_cas
+		:: else -> goto park_sleep
+		fi
+	   }
+	/* a timed wait times out, at any moment */
+	/* C: src/park_futex.c futex_sleep: "timed ? &until : NULL, NULL, FUTEX_BITSET_MATCH_ANY) != 0 && errno == ETIMEDOUT;" */
+	:: atomic { watching && fsleep[me] -> fsleep[me] = false; timed_out = true; goto park_consume }
+	fi;
+park_consume:
+	atomic {
+#ifdef MUTANT_TIMEOUT_CLEARS
+		if
+		:: timed_out -> pw[me] = 0; got = 0	/* model: mutant */
+		:: else -> got = pw[me] & FLAGS; pw[me] = 0
+		fi;
+#else
+		/* C: src/park_futex.c park_wait: "got = atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel) & PARK_FLAGS;" */
+		got = pw[me] & FLAGS;
+		pw[me] = 0;
+#endif
+		v = 0;
+		if
+		/* C: src/park_futex.c park_wait: "if (got != 0 || timed_out) return got;" */
+		:: got != 0 || timed_out -> timed_out = false; watching = false
+		/* C: src/park_futex.c park_wait: "v = 0;" */
+		:: else -> goto park_cas
+		fi
+	};
+
+	/* ---- gil_wait_for_grant, after park_wait ---- */
+	if
+	/* C: src/handoff.c gil_wait_for_grant: "if (posted & PARK_GRANT) {" */
+	:: atomic {
+		(got & GRANT) != 0 ->
+		/* C: src/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
+		assert(HOLDER(gstate) == me);
+		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); return now;" */
+		asleep_mark[me] = false;
+		got = 0;
+		enter_cs();
+		goto holding
+	   }
+	:: atomic {
+		/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_lock(&gil->lock);" */
+		(got & GRANT) == 0 && mtx == 0 -> mtx = me;
+		if
+		/* C: src/handoff.c gil_wait_for_grant: "if (gil->watcher != self) continue;" */
+		:: watcher != me -> skip
+		/* C: src/handoff.c gil_wait_for_grant: "if (now >= self->watch_until) { gil->watcher = NULL; gil_watch(gil, self, now);" */
+		:: watcher == me && DUE_OK ->
+			watcher = 0;
+			gil_watch_decide(me, MAYWAIT);
+#ifdef LIVE
+			if
+			:: watcher == me -> budget--	/* "not yet" once more */
+			:: else -> skip
+			fi;
+#endif
+		/* model: policy, now < watch_until */
+		:: watcher == me && (NOT_YET_OK || !DUE_OK) -> skip
+		fi;
+		got = 0;
+		/* the loop's top again: C's watching, unlock */
+		watching = (watcher == me);
+		mtx = 0;
+		goto park_cas
+	   }
+	fi;
+
+finished:
+	skip
+}
+
+init
+{
+	/* model: start the threads */
+	atomic {
+		run thread(1, ROUNDS);
+		run thread(2, ROUNDS_OTHERS);
+#if NT > 2
+		run thread(3, ROUNDS_OTHERS)
+#endif
+	}
+}
+
+/*
+ * No lost wake-up, as an invariant of every state: the lock is never
+ * free while someone is queued (a queued thread sleeps until a handoff,
+ * and only a holder hands off), and whenever the mutex is free
+ * GIL_WAITERS is set exactly when the queue is non-empty (src/gil.h: a
+ * release fast path that succeeds past a queued waiter would leave it
+ * asleep).  The monitor can move only once the invariant is broken.
+ */
+#define HELD_WHILE_QUEUED	(QLEN == 0 || gstate != 0)
+#define WAITERS_BIT_RIGHT	(mtx != 0 || ((gstate & W) != 0) == (QLEN != 0))
+
+active proctype monitor()
+{
+end:	if
+	/* model: never free while someone is queued */
+	:: atomic { !HELD_WHILE_QUEUED -> assert(HELD_WHILE_QUEUED) }
+	/* model: GIL_WAITERS right whenever the mutex is free */
+	:: atomic { !WAITERS_BIT_RIGHT -> assert(WAITERS_BIT_RIGHT) }
+	fi
+}
+
+#ifdef LIVE
+/*
+ * No lost wake-up, as liveness: every thread finishes all its rounds,
+ * so every acquire returns and every queued waiter is eventually handed
+ * the lock (or takes it).  Checked with pan -a -f: under weak fairness
+ * (a thread that can move eventually does; a timed wait eventually times
+ * out).  A run that stops short of it (a deadlock) or loops forever
+ * without reaching it is a counterexample.
+ */
+ltl all_served { <> (ndone == NT) }
+#endif
