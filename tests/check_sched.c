@@ -308,7 +308,19 @@ make_suite(void)
 		{ "alone_uncharged", holding_alone_charges_nothing, 10 },
 		{ "no_starvation", four_cpu_threads_each_get_the_lock_within_bound, 60 },
 	};
+	size_t n = HARNESS_NCASES(cases);
 
-	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
+	/* Under valgrind (make helgrind, make drd) threads take turns on
+	 * one core, 20-50x slower: there the four CPU-bound threads got 4
+	 * to 7 turns each in their 1.5 s, not the 20 wanted, and waited up
+	 * to 300 ms (the bound is 265).  The other bounds held in a dozen
+	 * runs on a loaded 2-core machine, with room to spare: a median
+	 * reacquire of at most 1.1 ms (2 ms wanted), a holder asked at
+	 * most 111 ms after its slice end (200 ms). */
+	if (HARNESS_UNDER_VALGRIND) {
+		n--;
+		printf("sched: no_starvation left out under valgrind\n");
+	}
+	harness_add_cases(s, cases, n, setup, teardown);
 	return s;
 }
