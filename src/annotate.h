@@ -9,9 +9,12 @@
  *    the word at @addr, and BFSGIL_HAPPENS_AFTER(addr) just after an
  *    acquire that succeeded, give the tool the edge the memory order
  *    gives the CPU.  BEFORE goes first because the moment the store is
- *    seen another thread may act on it; before a CAS that then fails it
- *    adds an edge nobody needed (nothing is lost: such a caller goes on
- *    to the mutex, which orders it anyway).
+ *    seen another thread may act on it.  Before a CAS that then fails
+ *    it adds an edge that did not happen, which could hide a race but
+ *    never invent one; every such caller holds the mutex or goes on to
+ *    take it, which hands on the same writes.  The futex park's post
+ *    and wait get the same pair (park_futex.c); the condvar park needs
+ *    none, its mutex is plain to see.
  *  - BFSGIL_RACY_BY_DESIGN(addr, size) stops the tool checking a range
  *    that threads read and write without the mutex on purpose, always
  *    through atomics: each place that uses it says why that is safe.
