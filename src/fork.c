@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "annotate.h"
 #include "clock.h"
 #include "gil.h"
 
@@ -51,6 +52,7 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	/* Nobody waits in the child, so nothing is timed. */
 	policy_start(&self->slice, POLICY_UNTIMED);
 	atomic_store_explicit(&self->woke_at, 0, memory_order_relaxed);
+	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
 	return 0;
 }

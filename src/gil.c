@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotate.h"
 #include "gil.h"
 #include "invariant.h"
 
@@ -41,6 +42,13 @@ bfsgil_create(bfsgil_t **gilp)
 		return err;
 	}
 	atomic_init(&gil->state, 0);
+	/* Only ever touched through atomics, racing by design: what its
+	 * release and acquire order is told to the tools where they happen
+	 * (handoff.c, annotate.h).  The tunables are atomics that setters
+	 * change under running threads (tunables.h); a reader sees the old
+	 * value or the new, and either is a valid setting. */
+	BFSGIL_RACY_BY_DESIGN(&gil->state, sizeof(gil->state));
+	BFSGIL_RACY_BY_DESIGN(&gil->tunables, sizeof(gil->tunables));
 	runq_init(&gil->runq);
 	*gilp = gil;
 	return 0;
@@ -85,6 +93,26 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	runq_node_init(&t->node);
 	atomic_init(&t->nice, 0);
 	atomic_init(&t->ratio, policy_prio_ratio(0));
+	/* The fields other threads read or write without the mutex, on
+	 * purpose and through relaxed atomics (gil.h), which the thread
+	 * checkers would take for races (annotate.h):
+	 *  - yield_requested: set by a waiter under the mutex, polled by
+	 *    the holder without it; seen late, the holder yields a little
+	 *    later (the request stands until it does).
+	 *  - woke_at: stored by its own thread as it wakes holding, read by
+	 *    waiters under the mutex; a stale POLICY_ASLEEP makes the
+	 *    holder look unstarted a moment longer, and a take-back it
+	 *    seems to allow is settled by park_revoke.
+	 *  - nice, ratio: set from any thread; read when the next deadline
+	 *    is issued, which may use the old ratio or the new.
+	 *  - counters: one writer at a time; stats readers may see a count
+	 *    one operation behind. */
+	BFSGIL_RACY_BY_DESIGN(&t->head.yield_requested,
+			      sizeof(t->head.yield_requested));
+	BFSGIL_RACY_BY_DESIGN(&t->woke_at, sizeof(t->woke_at));
+	BFSGIL_RACY_BY_DESIGN(&t->nice, sizeof(t->nice));
+	BFSGIL_RACY_BY_DESIGN(&t->ratio, sizeof(t->ratio));
+	BFSGIL_RACY_BY_DESIGN(&t->counters, sizeof(t->counters));
 
 	pthread_mutex_lock(&gil->lock);
 	/* Reserve a queue slot per attached thread now, so that queueing

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "annotate.h"
 #include "clock.h"
 #include "gil.h"
 #include "invariant.h"
@@ -190,6 +191,7 @@ gil_set_holder(struct bfsgil *gil, struct bfsgil_thread *to, uint64_t start,
 	policy_start(&to->slice, start);
 	atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);
 	thread_set_yield_request(to, 0);
+	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
 			      memory_order_release);
 }
@@ -286,9 +288,13 @@ gil_acquire_slow(struct bfsgil_thread *self)
 			policy_request(&self->slice, now, gil_slice_ns(gil),
 				       thread_ratio(self));
 			policy_start(&self->slice, POLICY_UNTIMED);
+			/* Our slice, as the fast path publishes it. */
+			BFSGIL_HAPPENS_BEFORE(&gil->state);
 			if (atomic_compare_exchange_strong_explicit(
 				    &gil->state, &s, (uintptr_t)self,
 				    memory_order_acq_rel, memory_order_acquire)) {
+				/* From a fast release, which took no mutex. */
+				BFSGIL_HAPPENS_AFTER(&gil->state);
 				counter_add(&self->counters.acquires, 1);
 				goto out;
 			}
@@ -305,6 +311,9 @@ gil_acquire_slow(struct bfsgil_thread *self)
 		if (atomic_compare_exchange_strong_explicit(
 			    &gil->state, &s, s | GIL_WAITERS,
 			    memory_order_acq_rel, memory_order_acquire)) {
+			/* The holder's slice, written before its fast
+			 * acquire, is ours to read. */
+			BFSGIL_HAPPENS_AFTER(&gil->state);
 			s |= GIL_WAITERS;
 			announced = true;
 			break;
@@ -357,9 +366,11 @@ bfsgil_acquire(bfsgil_thread_t *self)
 		/* Written before the CAS that makes us holder, so that a
 		 * waiter that sees us as holder sees our slice too. */
 		policy_start(&self->slice, POLICY_UNTIMED);
+		BFSGIL_HAPPENS_BEFORE(&gil->state);
 		if (atomic_compare_exchange_strong_explicit(
 			    &gil->state, &s, (uintptr_t)self,
 			    memory_order_acq_rel, memory_order_relaxed)) {
+			BFSGIL_HAPPENS_AFTER(&gil->state);
 			counter_add(&self->counters.acquires, 1);
 			return 0;
 		}
@@ -389,6 +400,7 @@ gil_release_slow(struct bfsgil_thread *self)
 		gil_handoff(gil, self, now);
 		gil_watch(gil, NULL, now);
 	} else {
+		BFSGIL_HAPPENS_BEFORE(&gil->state);
 		atomic_store_explicit(&gil->state, 0, memory_order_release);
 	}
 	pthread_mutex_unlock(&gil->lock);
@@ -406,6 +418,7 @@ bfsgil_release(bfsgil_thread_t *self)
 	expect = (uintptr_t)self;
 	/* Succeeds only if nobody waited during the whole hold (GIL_WAITERS,
 	 * once set, stays until a handoff), so there is nothing to charge. */
+	BFSGIL_HAPPENS_BEFORE(&self->gil->state);
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
 						    memory_order_relaxed))

@@ -5,6 +5,9 @@
 #ifndef BFSGIL_TEST_HARNESS_H
 #define BFSGIL_TEST_HARNESS_H
 
+#ifdef HAVE_CONFIG_H
+# include <config.h>
+#endif
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -24,6 +27,17 @@
 #endif
 #ifndef HARNESS_UNDER_TSAN
 # define HARNESS_UNDER_TSAN 0
+#endif
+
+/* Running under valgrind (make helgrind, make drd)?  Known only in a
+ * build configured --enable-valgrind-annotations, the only one those
+ * targets run.  Everything runs 20-50 times slower and one thread at a
+ * time: the cases whose bound is a time say so and are left out. */
+#ifdef BFSGIL_VALGRIND_ANNOTATIONS
+# include <valgrind/valgrind.h>
+# define HARNESS_UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
+#else
+# define HARNESS_UNDER_VALGRIND 0
 #endif
 
 /* Every suite file defines this; harness_main runs it. */
