@@ -487,7 +487,7 @@ yield:
 	/* ---- gil_handoff's post, then on by k (mutex held) ---- */
 handoff_post:
 	/* C: src/handoff.c gil_handoff: "park_post(&to->park, PARK_GRANT);" */
-	/* C: src/park_futex.c park_post: "uint32_t old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[to]; pw[to] = old | GRANT };
 	atomic {
 		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
@@ -522,7 +522,7 @@ watch_tail:
 		:: else -> skip
 		fi
 	};
-	/* C: src/park_futex.c park_post: "uint32_t old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[w]; pw[w] = old | POKE };
 	atomic {
 		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
