@@ -16,6 +16,8 @@
 
 #include <bfsgil.h>
 
+#include "harness_time.h"
+
 /* Built with ThreadSanitizer (./configure --enable-sanitizers=thread)?
  * A few cases cannot run under it; they say so where they are left out. */
 #if defined(__SANITIZE_THREAD__)
@@ -32,7 +34,7 @@
 /* Running under valgrind (make helgrind, make drd)?  Known only in a
  * build configured --enable-valgrind-annotations, the only one those
  * targets run.  Everything runs 20-50 times slower and one thread at a
- * time: the cases whose bound is a time say so and are left out. */
+ * time: a case that cannot run there says so and is left out. */
 #ifdef BFSGIL_VALGRIND_ANNOTATIONS
 # include <valgrind/valgrind.h>
 # define HARNESS_UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
@@ -67,37 +69,6 @@ harness_add_cases(Suite *s, const struct harness_case *cases, size_t n,
 		tcase_add_test(tc, cases[i].test);
 		suite_add_tcase(s, tc);
 	}
-}
-
-static inline uint64_t
-harness_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Spin doing nothing useful for @ns: "bytecode" work that keeps a CPU. */
-static inline void
-harness_burn_ns(uint64_t ns)
-{
-	uint64_t end = harness_now_ns() + ns;
-
-	while (harness_now_ns() < end)
-		;
-}
-
-/* Block off-lock for @ns, as an interpreter's blocking I/O call would.
- * This is the workload, never a stand-in for waiting on a condition. */
-static inline void
-harness_block_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000u),
-			       (long)(ns % 1000000000u) };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 /* Wait until @n threads are queued for @gil.  Polls the lock's own count;

@@ -102,7 +102,7 @@ chaos_main(void *arg)
 		chaos_step(st, &rng);
 		atomic_fetch_add(&st->chaos_ops, 1);
 		/* Pacing, not waiting for a condition. */
-		stress_sleep_ns(stress_between(&rng, 100000, 5000000));
+		harness_block_ns(stress_between(&rng, 100000, 5000000));
 	}
 	return NULL;
 }

@@ -143,23 +143,23 @@ monitor_main(void *arg)
 	struct bfsgil_stats prev = { 0 };
 
 	while (!atomic_load(&st->monitor_stop)) {
-		watchdog(st, stress_now_ns());
+		watchdog(st, harness_now_ns());
 		audit(st);
 		check_live_stats(st, &prev);
 		/* The sampling period, not a wait for a condition. */
-		stress_sleep_ns(1000000);
+		harness_block_ns(1000000);
 	}
 	return NULL;
 }
 
 void
-monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before)
+monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before,
+			const struct bfsgil_stats *after,
+			const struct worker_tally *tally)
 {
-	struct bfsgil_stats now;
-	uint64_t acquires = 0, yields = 0, wait_ns = 0;
+	const struct bfsgil_stats now = *after;
+	uint64_t acquires = tally->acquires, yields = tally->yields;
 
-	if (bfsgil_stats(st->gil, &now) != 0)
-		stress_fail("bfsgil_stats failed");
 	if (now.threads != 0 || now.waiting != 0)
 		stress_fail("end of phase: %" PRIu64 " threads still attached, %" PRIu64
 			    " waiting", now.threads, now.waiting);
@@ -176,11 +176,6 @@ monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before)
 			    "sum %" PRIu64, #f, now.f, st->retired.f);
 	MONOTONIC_FIELDS(SAME)
 #undef SAME
-	for (int i = 0; i < st->nworkers; i++) {
-		acquires += st->workers[i].acquires;
-		yields += st->workers[i].yields;
-		wait_ns += st->workers[i].wait_ns;
-	}
 	/* Every acquire that returned 0 counts once; so does every yield
 	 * that gave the lock away and got it back (at most every yield
 	 * that found a waiter). */
@@ -194,10 +189,10 @@ monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before)
 		stress_fail("end of phase: %" PRIu64 " yields counted, %" PRIu64 " made",
 			    now.yields - before->yields, yields);
 	/* The library times each wait inside the calls the workers timed. */
-	if (now.wait_ns - before->wait_ns > wait_ns)
+	if (now.wait_ns - before->wait_ns > tally->wait_ns)
 		stress_fail("end of phase: the lock counted %.6f s of waiting, the "
 			    "workers timed only %.6f s", (now.wait_ns - before->wait_ns) / 1e9,
-			    wait_ns / 1e9);
+			    tally->wait_ns / 1e9);
 	if (now.max_wait_ns > st->bound_ns && now.max_wait_ns > before->max_wait_ns)
 		stress_fail("end of phase: a wait of %.3f s, over the bound of %.3f s",
 			    now.max_wait_ns / 1e9, st->bound_ns / 1e9);

@@ -29,15 +29,6 @@
 
 static struct stress the_stress;
 
-uint64_t
-stress_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* splitmix64: small, fast, and every seed gives a good stream. */
 uint64_t
 stress_rand(uint64_t *state)
@@ -53,24 +44,6 @@ uint64_t
 stress_between(uint64_t *state, uint64_t lo, uint64_t hi)
 {
 	return lo + stress_rand(state) % (hi - lo + 1);
-}
-
-void
-stress_burn_ns(uint64_t ns)
-{
-	uint64_t end = stress_now_ns() + ns;
-
-	while (stress_now_ns() < end)
-		;
-}
-
-void
-stress_sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 void
@@ -132,7 +105,7 @@ static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	o->seconds = 30;
-	o->seed = stress_now_ns() ^ ((uint64_t)getpid() << 32);
+	o->seed = harness_now_ns() ^ ((uint64_t)getpid() << 32);
 	o->min_threads = 2;
 	o->max_threads = 64;
 	o->phase_ns = 1500000000u;
@@ -194,8 +167,8 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 {
 	struct bfsgil_stats before, after;
 	pthread_t chaos, monitor;
-	uint64_t started, acquires = 0, yields = 0, reattaches = 0, misuse = 0;
-	uint64_t max_wait = 0;
+	struct worker_tally tally = { 0 };
+	uint64_t started;
 
 	st->workers = calloc((size_t)n, sizeof(*st->workers));
 	if (st->workers == NULL)
@@ -210,7 +183,7 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	if (bfsgil_ctl_set(st->gil, "preempt", 1) != 0 || bfsgil_stats(st->gil, &before) != 0)
 		stress_fail("could not set up the phase");
 
-	started = stress_now_ns();
+	started = harness_now_ns();
 	for (int i = 0; i < n; i++) {
 		struct worker *w = &st->workers[i];
 
@@ -222,7 +195,7 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	spawn(&chaos, chaos_main, st);
 	spawn(&monitor, monitor_main, st);
 	/* The phase's length: a duration, not a wait for a condition. */
-	stress_sleep_ns(length_ns);
+	harness_block_ns(length_ns);
 	atomic_store(&st->stop, 1);
 	for (int i = 0; i < n; i++)
 		pthread_join(st->workers[i].thread, NULL);
@@ -230,26 +203,30 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	atomic_store(&st->monitor_stop, 1);
 	pthread_join(monitor, NULL);
 
-	monitor_check_quiescent(st, &before);
-	bfsgil_stats(st->gil, &after);
+	if (bfsgil_stats(st->gil, &after) != 0)
+		stress_fail("bfsgil_stats failed");
 	for (int i = 0; i < n; i++) {
-		acquires += st->workers[i].acquires;
-		yields += st->workers[i].yields;
-		reattaches += st->workers[i].reattaches;
-		misuse += st->workers[i].misuse;
-		if (st->workers[i].max_wait_ns > max_wait)
-			max_wait = st->workers[i].max_wait_ns;
+		const struct worker *w = &st->workers[i];
+
+		tally.acquires += w->acquires;
+		tally.yields += w->yields;
+		tally.wait_ns += w->wait_ns;
+		tally.reattaches += w->reattaches;
+		tally.misuse += w->misuse;
+		if (w->max_wait_ns > tally.max_wait_ns)
+			tally.max_wait_ns = w->max_wait_ns;
 	}
+	monitor_check_quiescent(st, &before, &after, &tally);
 	printf("phase %d: %d threads, %.2f s: %" PRIu64 " acquires (%" PRIu64
 	       " contended), %" PRIu64 " yields, %" PRIu64 " preempt requests, %"
 	       PRIu64 " slice expiries, %" PRIu64 " re-attaches, %" PRIu64
 	       " misuses refused, %" PRIu64 " chaos changes; longest wait %.1f ms "
 	       "(bound %.1f s); %" PRIu64 " audits\n",
-	       st->phase, n, (double)(stress_now_ns() - started) / 1e9, acquires,
-	       after.contended - before.contended, yields,
+	       st->phase, n, (double)(harness_now_ns() - started) / 1e9, tally.acquires,
+	       after.contended - before.contended, tally.yields,
 	       after.preempt_requests - before.preempt_requests,
-	       after.slice_expiries - before.slice_expiries, reattaches, misuse,
-	       atomic_load(&st->chaos_ops), max_wait / 1e6,
+	       after.slice_expiries - before.slice_expiries, tally.reattaches,
+	       tally.misuse, atomic_load(&st->chaos_ops), tally.max_wait_ns / 1e6,
 	       (double)st->bound_ns / 1e9, atomic_load(&st->audits));
 	fflush(stdout);
 	free(st->workers);
@@ -278,10 +255,10 @@ main(int argc, char **argv)
 		stress_fail("bfsgil_create: %s", strerror(err));
 
 	rng = o.seed;
-	start = stress_now_ns();
+	start = harness_now_ns();
 	end = start + (uint64_t)(o.seconds * 1e9);
-	for (st->phase = 1; stress_now_ns() < end; st->phase++) {
-		uint64_t left = end - stress_now_ns();
+	for (st->phase = 1; harness_now_ns() < end; st->phase++) {
+		uint64_t left = end - harness_now_ns();
 
 		/* Both ends of the range in every run, then anything. */
 		int n = st->phase == 1 ? o.max_threads : st->phase == 2 ?
@@ -293,6 +270,6 @@ main(int argc, char **argv)
 	if (err != 0)
 		stress_fail("bfsgil_destroy at the end: %s", strerror(err));
 	printf("bfsgil-stress: %d phases in %.1f s, every check held (seed %" PRIu64 ")\n",
-	       st->phase - 1, (double)(stress_now_ns() - start) / 1e9, o.seed);
+	       st->phase - 1, (double)(harness_now_ns() - start) / 1e9, o.seed);
 	return 0;
 }

@@ -19,6 +19,8 @@
 
 #include <bfsgil.h>
 
+#include "harness_time.h"
+
 /* What a worker is doing, for the watchdog's message. */
 enum worker_op {
 	OP_NONE,
@@ -88,21 +90,25 @@ long long chaos_slice_us_max(void);
 
 /* monitor.c: the checks made all along, and the ones at a phase's end. */
 void *monitor_main(void *arg);
+/* The workers' own counts over a phase, summed once they are joined. */
+struct worker_tally {
+	uint64_t acquires, yields, wait_ns, max_wait_ns, reattaches, misuse;
+};
+
 /* The bound on any one wait for a phase of @nthreads. */
 uint64_t monitor_wait_bound_ns(const struct stress *st, int nthreads);
-/* After every worker of a phase has been joined; @before: the lock's
- * totals when the phase began. */
-void monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before);
+/* After every worker of a phase has been joined: the lock's totals when
+ * the phase began (@before) and now (@after), the workers' @tally. */
+void monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before,
+			     const struct bfsgil_stats *after,
+			     const struct worker_tally *tally);
 
 /* stress.c */
 _Noreturn void stress_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-uint64_t stress_now_ns(void);
 uint64_t stress_rand(uint64_t *state);
 /* A uniform integer in [lo, hi]. */
 uint64_t stress_between(uint64_t *state, uint64_t lo, uint64_t hi);
-void stress_burn_ns(uint64_t ns);
-void stress_sleep_ns(uint64_t ns);
 void stress_stats_add(struct bfsgil_stats *sum, const struct bfsgil_stats *s);
 
 #endif /* BFSGIL_STRESS_H */

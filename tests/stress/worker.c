@@ -48,13 +48,13 @@ static void
 wait_begin(struct worker *w, enum worker_op op)
 {
 	atomic_store(&w->op, op);
-	atomic_store(&w->wait_since, stress_now_ns());
+	atomic_store(&w->wait_since, harness_now_ns());
 }
 
 static void
 wait_end(struct worker *w)
 {
-	uint64_t waited = stress_now_ns() - atomic_load(&w->wait_since);
+	uint64_t waited = harness_now_ns() - atomic_load(&w->wait_since);
 
 	w->wait_ns += waited;
 	if (waited > w->max_wait_ns)
@@ -80,10 +80,10 @@ do_yield(struct worker *w)
 static void
 hold(struct worker *w, uint64_t ns)
 {
-	uint64_t end = stress_now_ns() + ns, now;
+	uint64_t end = harness_now_ns() + ns, now;
 
-	while ((now = stress_now_ns()) < end) {
-		stress_burn_ns(end - now < 20000 ? end - now : 20000);
+	while ((now = harness_now_ns()) < end) {
+		harness_burn_ns(end - now < 20000 ? end - now : 20000);
 		if (bfsgil_should_yield(w->handle) &&
 		    stress_between(&w->rng, 0, 4) != 0)
 			do_yield(w);
@@ -142,9 +142,9 @@ off_lock(struct worker *w)
 	if (r < 3)
 		return;
 	if (r < 7)
-		stress_burn_ns(stress_between(&w->rng, 0, 20000));
+		harness_burn_ns(stress_between(&w->rng, 0, 20000));
 	else
-		stress_sleep_ns(stress_between(&w->rng, 1000, 300000));
+		harness_block_ns(stress_between(&w->rng, 1000, 300000));
 }
 
 /* Half the time nice 0, else anything from -20 to 19. */
