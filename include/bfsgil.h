@@ -9,6 +9,8 @@
  *   bfsgil/lock.h   the lock, thread handles, acquire/release/yield, fork
  *   bfsgil/ctl.h    tunables by name (slice_us, preempt), BFSGIL variable
  *   bfsgil/stats.h  counters per lock and per thread
+ *   bfsgil/hook.h   event callbacks (a holder asked to give way), and
+ *                   the host's own pointer on each thread handle
  */
 #ifndef BFSGIL_H
 #define BFSGIL_H
@@ -16,5 +18,6 @@
 #include <bfsgil/lock.h>
 #include <bfsgil/ctl.h>
 #include <bfsgil/stats.h>
+#include <bfsgil/hook.h>
 
 #endif /* BFSGIL_H */

@@ -49,6 +49,11 @@ bfsgil_create(bfsgil_t **gilp)
 	 * value or the new, and either is a valid setting. */
 	BFSGIL_RACY_BY_DESIGN(&gil->state, sizeof(gil->state));
 	BFSGIL_RACY_BY_DESIGN(&gil->tunables, sizeof(gil->tunables));
+	/* The hooks' mask is written under the mutex and read without it
+	 * (hook_send): seen late, one event more or less is sent around
+	 * the moment a hook is added or removed, under the mutex either
+	 * way. */
+	BFSGIL_RACY_BY_DESIGN(&gil->hooks.mask, sizeof(gil->hooks.mask));
 	runq_init(&gil->runq);
 	*gilp = gil;
 	return 0;
@@ -106,13 +111,17 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	 *  - nice, ratio: set from any thread; read when the next deadline
 	 *    is issued, which may use the old ratio or the new.
 	 *  - counters: one writer at a time; stats readers may see a count
-	 *    one operation behind. */
+	 *    one operation behind.
+	 *  - data: the host's pointer, an atomic set from any thread and
+	 *    read by hook callbacks (bfsgil/hook.h says either value may
+	 *    be seen). */
 	BFSGIL_RACY_BY_DESIGN(&t->head.yield_requested,
 			      sizeof(t->head.yield_requested));
 	BFSGIL_RACY_BY_DESIGN(&t->woke_at, sizeof(t->woke_at));
 	BFSGIL_RACY_BY_DESIGN(&t->nice, sizeof(t->nice));
 	BFSGIL_RACY_BY_DESIGN(&t->ratio, sizeof(t->ratio));
 	BFSGIL_RACY_BY_DESIGN(&t->counters, sizeof(t->counters));
+	BFSGIL_RACY_BY_DESIGN(&t->data, sizeof(t->data));
 
 	pthread_mutex_lock(&gil->lock);
 	/* Reserve a queue slot per attached thread now, so that queueing

@@ -33,6 +33,7 @@
 #include <bfsgil/lock.h>
 #include <bfsgil/stats.h>
 
+#include "hook.h"
 #include "park.h"
 #include "policy.h"
 #include "runq.h"
@@ -80,6 +81,7 @@ struct bfsgil_thread {
 	_Atomic uint32_t ratio;	/* policy_prio_ratio(nice) */
 	uint64_t watch_until;	/* when the watcher wakes (mutex) */
 	struct bfsgil_thread *prev, *next;	/* attached list (mutex) */
+	_Atomic(void *) data;	/* the host's (bfsgil_thread_set_data) */
 	struct thread_counters counters;
 };
 
@@ -98,6 +100,7 @@ struct bfsgil {
 	/* Counters of threads that detached (or vanished in a fork). */
 	struct bfsgil_stats retired;
 	struct tunable_values tunables;
+	struct hook_table hooks;	/* event callbacks (mutex) */
 };
 
 static inline struct bfsgil_thread *

@@ -117,6 +117,9 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 	if (gil_should_ask(gil, holder, first->deadline, now, &view)) {
 		thread_set_yield_request(holder, 1);
 		counter_add(&holder->counters.preempt_requests, 1);
+		/* After the flag: a host armed by the event reads it. */
+		hook_send(&gil->hooks, BFSGIL_EVENT_ASKED, holder, now,
+			  view.deadline);
 		gil->watcher = NULL;
 		return;
 	}
