@@ -50,7 +50,7 @@ io_main(void *arg)
 	uint64_t x = 1;
 	void *t;
 
-	BENCH_CHECK(io->pol->attach(io->lock, &t));
+	BENCH_CHECK(io->pol->attach(io->lock, &t, NULL));
 	pthread_barrier_wait(io->start);
 	io->pol->acquire(t);
 	for (;;) {

@@ -22,19 +22,6 @@
 #define PEER_SCRIPT "gilpeer.py"
 #endif
 
-const struct policy *const policy_all[] = {
-	&policy_bfsgil, &policy_newgil, &policy_oldgil, &policy_fifo, NULL,
-};
-
-const struct policy *
-policy_find(const char *name)
-{
-	for (int i = 0; policy_all[i] != NULL; i++)
-		if (strcmp(policy_all[i]->name, name) == 0)
-			return policy_all[i];
-	return NULL;
-}
-
 enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8 };
 
 static void

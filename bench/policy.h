@@ -14,14 +14,27 @@
 
 #include <stdbool.h>
 
+/*
+ * How a policy tells a host that the holder has been asked to give way,
+ * for hosts that cannot afford should_yield() at every opcode (a Lua
+ * instruction hook costs about 2x while installed; bfsgil-lua arms one
+ * only when asked).  asked() gets the udata the holder attached with.
+ * It runs in the asking thread, under the policy's internal lock: it must
+ * not block nor call the policy.
+ */
+struct policy_asker {
+	void (*asked)(void *udata);
+};
+
 struct policy {
 	const char *name;
 	const char *about;	/* one line for --help and the report */
 	/* A new lock, free; 0 or an errno value. */
 	int (*create)(void **lockp);
 	void (*destroy)(void *lock);
-	/* The calling thread's handle; 0 or an errno value. */
-	int (*attach)(void *lock, void **threadp);
+	/* The calling thread's handle; 0 or an errno value.  @udata is
+	 * handed back by the asker (set_asker). */
+	int (*attach)(void *lock, void **threadp, void *udata);
 	void (*detach)(void *thread);
 	void (*acquire)(void *thread);
 	void (*release)(void *thread);
@@ -30,6 +43,15 @@ struct policy {
 	/* Let others run (the policy decides who, and for how long), then
 	 * come back holding the lock. */
 	void (*yield)(void *thread);
+	/* Call @a->asked each time a holder is asked to give way; 0 or an
+	 * errno value.  NULL for a policy that never asks but counts
+	 * opcodes (oldgil): a host that cannot count them one by one calls
+	 * yield() every poll_every opcodes instead. */
+	int (*set_asker)(void *lock, const struct policy_asker *a);
+	unsigned poll_every;
+	/* The thread's nice, -20..19; 0 or an errno value.  NULL for a
+	 * policy without priorities. */
+	int (*set_nice)(void *thread, int nice);
 };
 
 extern const struct policy policy_bfsgil;

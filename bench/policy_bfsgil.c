@@ -18,9 +18,13 @@ bfs_destroy(void *lock)
 }
 
 static int
-bfs_attach(void *lock, void **threadp)
+bfs_attach(void *lock, void **threadp, void *udata)
 {
-	return bfsgil_attach(lock, (bfsgil_thread_t **)threadp);
+	int err = bfsgil_attach(lock, (bfsgil_thread_t **)threadp);
+
+	if (err == 0)
+		bfsgil_thread_set_data(*threadp, udata);
+	return err;
 }
 
 static void
@@ -53,6 +57,28 @@ bfs_yield(void *thread)
 	bfsgil_yield(thread);
 }
 
+/* The library's ASKED event, passed on with the host's udata. */
+static void
+bfs_on_asked(const struct bfsgil_event *ev, void *data)
+{
+	const struct policy_asker *a = data;
+
+	a->asked(bfsgil_thread_data(ev->thread));
+}
+
+static int
+bfs_set_nice(void *thread, int nice)
+{
+	return bfsgil_set_nice(thread, nice);
+}
+
+static int
+bfs_set_asker(void *lock, const struct policy_asker *a)
+{
+	return bfsgil_hook_add(lock, BFSGIL_EVENT_ASKED, bfs_on_asked,
+			       (void *)a);
+}
+
 const struct policy policy_bfsgil = {
 	.name = "bfsgil",
 	.about = "this library: earliest virtual deadline first, 5 ms slices",
@@ -64,4 +90,6 @@ const struct policy policy_bfsgil = {
 	.release = bfs_release,
 	.should_yield = bfs_should_yield,
 	.yield = bfs_yield,
+	.set_asker = bfs_set_asker,
+	.set_nice = bfs_set_nice,
 };

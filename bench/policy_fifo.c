@@ -21,12 +21,14 @@ struct fifo_thread {
 	pthread_cond_t cond;		/* waits on CLOCK_MONOTONIC */
 	struct fifo_thread *next;	/* in the queue */
 	atomic_int interrupt;		/* asked to give way */
+	void *udata;
 };
 
 struct fifo {
 	pthread_mutex_t mutex;
 	struct fifo_thread *owner;
 	struct fifo_thread *head, *tail;	/* waiters, oldest first */
+	const struct policy_asker *asker;	/* set before threads run */
 };
 
 static int
@@ -51,7 +53,7 @@ fifo_destroy(void *lock)
 }
 
 static int
-fifo_attach(void *lock, void **threadp)
+fifo_attach(void *lock, void **threadp, void *udata)
 {
 	struct fifo_thread *t = calloc(1, sizeof(*t));
 	pthread_condattr_t attr;
@@ -63,6 +65,7 @@ fifo_attach(void *lock, void **threadp)
 	pthread_cond_init(&t->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	t->gil = lock;
+	t->udata = udata;
 	*threadp = t;
 	return 0;
 }
@@ -112,9 +115,12 @@ fifo_wait_turn(struct fifo *g, struct fifo_thread *t)
 
 			if (pthread_cond_timedwait(&t->cond, &g->mutex, &until) ==
 				    ETIMEDOUT &&
-			    g->owner != t && g->owner != NULL)
+			    g->owner != t && g->owner != NULL) {
 				atomic_store_explicit(&g->owner->interrupt, 1,
 						      memory_order_relaxed);
+				if (g->asker != NULL)
+					g->asker->asked(g->owner->udata);
+			}
 		} else {
 			pthread_cond_wait(&t->cond, &g->mutex);
 		}
@@ -171,6 +177,17 @@ fifo_yield(void *thread)
 	pthread_mutex_unlock(&g->mutex);
 }
 
+static int
+fifo_set_asker(void *lock, const struct policy_asker *a)
+{
+	struct fifo *g = lock;
+
+	pthread_mutex_lock(&g->mutex);
+	g->asker = a;
+	pthread_mutex_unlock(&g->mutex);
+	return 0;
+}
+
 const struct policy policy_fifo = {
 	.name = "fifo",
 	.about = "Ruby's GVL: FIFO queue, direct handoff, 100 ms quantum",
@@ -182,4 +199,5 @@ const struct policy policy_fifo = {
 	.release = fifo_release,
 	.should_yield = fifo_should_yield,
 	.yield = fifo_yield,
+	.set_asker = fifo_set_asker,
 };

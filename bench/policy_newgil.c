@@ -34,10 +34,12 @@ struct newgil {
 	atomic_int drop_request;	/* CPython's eval_breaker, in effect */
 	pthread_mutex_t switch_mutex;
 	pthread_cond_t switch_cond;	/* someone else took the GIL */
+	const struct policy_asker *asker;	/* set before threads run */
 };
 
 struct newgil_thread {
 	struct newgil *gil;
+	void *udata;
 };
 
 static int
@@ -72,13 +74,14 @@ newgil_destroy(void *lock)
 }
 
 static int
-newgil_attach(void *lock, void **threadp)
+newgil_attach(void *lock, void **threadp, void *udata)
 {
 	struct newgil_thread *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return ENOMEM;
 	t->gil = lock;
+	t->udata = udata;
 	*threadp = t;
 	return 0;
 }
@@ -104,9 +107,15 @@ newgil_acquire(void *thread)
 						       &until) == ETIMEDOUT;
 
 		/* Timed out with nobody switched in the meantime: ask. */
-		if (timed_out && g->locked && g->switch_number == saved)
+		if (timed_out && g->locked && g->switch_number == saved) {
 			atomic_store_explicit(&g->drop_request, 1,
 					      memory_order_relaxed);
+			/* While locked, the last to take it is the holder. */
+			if (g->asker != NULL)
+				g->asker->asked(atomic_load_explicit(
+					&g->last_holder,
+					memory_order_relaxed)->udata);
+		}
 	}
 	g->locked = true;
 	if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) != t) {
@@ -173,6 +182,17 @@ newgil_yield(void *thread)
 	newgil_acquire(thread);
 }
 
+static int
+newgil_set_asker(void *lock, const struct policy_asker *a)
+{
+	struct newgil *g = lock;
+
+	pthread_mutex_lock(&g->mutex);
+	g->asker = a;
+	pthread_mutex_unlock(&g->mutex);
+	return 0;
+}
+
 const struct policy policy_newgil = {
 	.name = "newgil",
 	.about = "CPython 3.2+: waiters ask after a 5 ms timed wait, forced switch",
@@ -184,4 +204,5 @@ const struct policy policy_newgil = {
 	.release = newgil_release,
 	.should_yield = newgil_should_yield,
 	.yield = newgil_yield,
+	.set_asker = newgil_set_asker,
 };

@@ -23,6 +23,8 @@ struct oldgil_thread {
 	int ticks;
 };
 
+
+
 static int
 oldgil_create(void **lockp)
 {
@@ -45,12 +47,13 @@ oldgil_destroy(void *lock)
 }
 
 static int
-oldgil_attach(void *lock, void **threadp)
+oldgil_attach(void *lock, void **threadp, void *udata)
 {
 	struct oldgil_thread *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return ENOMEM;
+	(void)udata;	/* oldgil never asks anyone */
 	t->gil = lock;
 	t->ticks = OLDGIL_CHECK_INTERVAL;
 	*threadp = t;
@@ -111,4 +114,7 @@ const struct policy policy_oldgil = {
 	.release = oldgil_release,
 	.should_yield = oldgil_should_yield,
 	.yield = oldgil_yield,
+	/* Never asks: a host that counts opcodes in bulk yields every
+	 * check interval. */
+	.poll_every = OLDGIL_CHECK_INTERVAL,
 };

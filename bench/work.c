@@ -132,7 +132,7 @@ worker_main(void *arg)
 	uint64_t x = (uint64_t)(uintptr_t)w, t0;
 	void *t;
 
-	BENCH_CHECK(w->pol->attach(w->lock, &t));
+	BENCH_CHECK(w->pol->attach(w->lock, &t, NULL));
 	pthread_barrier_wait(w->start);
 	t0 = now_ns();
 	w->pol->acquire(t);

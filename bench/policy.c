@@ -1,0 +1,19 @@
+/*
+ * policy.c: the table of every policy (policy.h).
+ */
+#include <string.h>
+
+#include "policy.h"
+
+const struct policy *const policy_all[] = {
+	&policy_bfsgil, &policy_newgil, &policy_oldgil, &policy_fifo, NULL,
+};
+
+const struct policy *
+policy_find(const char *name)
+{
+	for (int i = 0; policy_all[i] != NULL; i++)
+		if (strcmp(policy_all[i]->name, name) == 0)
+			return policy_all[i];
+	return NULL;
+}
