@@ -48,6 +48,7 @@ struct lthread {
 	 * Read by the preemption signal's handler. */
 	_Atomic(lua_State *) cur;
 	atomic_int holding;		/* between take and drop */
+	atomic_int primed;		/* preempt.c: line hook's phase */
 	/* Under host->mutex: */
 	bool done, failed, joined;
 	int refs;

@@ -1,0 +1,21 @@
+-- Calls that must be refused with a clear error, one per line.
+local function try(what, f, ...)
+  local ok, err = pcall(f, ...)
+  print(what .. ": " .. (ok and "accepted" or tostring(err)))
+end
+try("join a number", thread.join, 42)
+try("spawn a number", thread.spawn, 42)
+local t = thread.spawn(function() return 1 end)
+thread.join(t)
+try("join twice", thread.join, t)
+try("nice 20", thread.nice, 20)
+try("sleep -1", thread.sleep, -1)
+try("bind port 70000", udp.bind, 70000)
+print("nice 5: " .. tostring(thread.nice(5)))
+-- Coroutines keep their standard behaviour.
+local co = coroutine.create(function(a) local b = coroutine.yield(a + 1); return b * 2 end)
+print("resume", coroutine.resume(co, 1))
+print("resume", coroutine.resume(co, 10))
+print("resume", coroutine.resume(co))
+local w = coroutine.wrap(function() error("wrapped boom") end)
+try("wrap error", w)
