@@ -31,7 +31,7 @@
 #define PING_INTERVAL_NS (10 * MS)
 #define IO_OPCODES 20		/* the work done per packet, with the lock */
 #define MAX_BACKGROUND 4
-#define MAX_ENTRIES (PLAN_MAX_POLICIES + 1)
+#define MAX_ENTRIES (PLAN_MAX_POLICIES + PLAN_MAX_PEERS)
 
 struct io_server {
 	const struct policy *pol;
@@ -155,29 +155,34 @@ run_policy(const struct plan *p, const struct policy *pol, enum workload wl,
 	return n;
 }
 
-/* One run of the CPython peer. */
+/* One run of a peer (a real interpreter). */
 static size_t
-run_peer(const struct plan *p, enum workload wl, int nthreads, uint64_t *rtt,
-	 size_t *lost)
+run_peer(const struct plan *p, const struct peer_cmd *cmd, enum workload wl,
+	 int nthreads, uint64_t *rtt, size_t *lost)
 {
 	struct peer peer;
 	size_t n;
-	int err = peer_latency_start(p, workload_name(wl), nthreads, &peer);
+	int err = peer_latency_start(cmd, workload_name(wl), nthreads, &peer);
 
 	if (err != 0)
-		bench_fail("starting the python peer", err);
+		bench_fail(cmd->name, err);
 	n = client_ping(peer.port, p->latency_ns, PING_INTERVAL_NS,
 			grace_ns(p), rtt, lost);
 	send_quit(peer.port);
-	err = peer_finish(&peer);
-	if (err != 0)
-		bench_fail("the python peer", err);
+	err = peer_finish(&peer, 5000);
+	if (err == ETIMEDOUT)
+		progress("%s %s x%d: its echo thread never got the lock to "
+			 "read quit; killed", cmd->name, workload_name(wl),
+			 nthreads);
+	else if (err != 0)
+		bench_fail(cmd->name, err);
 	return n;
 }
 
 struct entry {
 	const char *name;
-	const struct policy *pol;	/* NULL: the peer */
+	const struct policy *pol;	/* NULL: a peer */
+	const struct peer_cmd *peer;
 	double *pool;			/* every ping of every round, us */
 	size_t npool, lost;
 	double round_median[16];
@@ -203,7 +208,7 @@ report(const struct plan *p, struct entry *e, enum workload wl, int nthreads)
 	result_set(r, "median_min_us", min_of(e->round_median, (size_t)p->rounds));
 	result_set(r, "median_max_us", max_of(e->round_median, (size_t)p->rounds));
 	result_set(r, "rounds", p->rounds);
-	printf("  %-9s %7d  %-7s %9.0f [%.0f..%.0f] %9.0f %9.0f %9.0f %6zu/%zu\n",
+	printf("  %-9s %7d  %-10s %9.0f [%.0f..%.0f] %9.0f %9.0f %9.0f %6zu/%zu\n",
 	       workload_name(wl), nthreads, e->name, med,
 	       result_get(r, "median_min_us"), result_get(r, "median_max_us"),
 	       p90, p99, max, e->lost, e->npool);
@@ -225,7 +230,8 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 			struct entry *en = &entries[e];
 			size_t lost = 0, n = en->pol != NULL
 				? run_policy(p, en->pol, wl, nthreads, rtt, &lost)
-				: run_peer(p, wl, nthreads, rtt, &lost);
+				: run_peer(p, en->peer, wl, nthreads, rtt,
+					   &lost);
 
 			if (n == 0)
 				bench_fail("the ping client", EPROTO);
@@ -252,8 +258,9 @@ test_latency(const struct plan *p)
 	for (int i = 0; i < p->npolicies; i++)
 		entries[n++] = (struct entry){ .name = p->policies[i]->name,
 					       .pol = p->policies[i] };
-	if (p->python != NULL)
-		entries[n++] = (struct entry){ .name = "python3" };
+	for (int i = 0; i < p->npeers; i++)
+		entries[n++] = (struct entry){ .name = p->peers[i].name,
+					       .peer = &p->peers[i] };
 	for (int e = 0; e < n; e++) {
 		entries[e].pool = calloc((size_t)p->rounds * CLIENT_MAX_PINGS,
 					 sizeof(double));
@@ -263,7 +270,7 @@ test_latency(const struct plan *p)
 	printf("\nLatency: an I/O thread answers UDP pings sent every 10 ms by "
 	       "another process,\nbeside N background threads; round trip "
 	       "in us (median [per-round medians], p90, p99, max).\n");
-	printf("  %-9s %7s  %-7s %9s %-13s %9s %9s %9s %s\n", "workload",
+	printf("  %-9s %7s  %-10s %9s %-13s %9s %9s %9s %s\n", "workload",
 	       "threads", "policy", "median", " [spread]", "p90", "p99", "max",
 	       " lost/pings");
 	measure(p, entries, n, WL_NONE, 0);

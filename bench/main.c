@@ -21,6 +21,56 @@
 #ifndef PEER_SCRIPT
 #define PEER_SCRIPT "gilpeer.py"
 #endif
+#ifndef LUA_PEER_SCRIPT
+#define LUA_PEER_SCRIPT "luapeer.lua"
+#endif
+
+/* The policies bfsgil-lua is compared under (issue 5). */
+static const char *const lua_policies[] = { "bfsgil", "newgil", "oldgil" };
+#define NLUA (sizeof(lua_policies) / sizeof(lua_policies[0]))
+
+/* Add the peers asked for to @p: CPython, then one bfsgil-lua per policy
+ * of the plan that Lua is compared under.  Returns 0, or 1 after saying
+ * which could not run. */
+static int
+add_peers(struct plan *p, const char *python, const char *script,
+	  const char *lua, const char *lua_script)
+{
+	static char names[NLUA][16];
+
+	if (python != NULL)
+		p->peers[p->npeers++] = (struct peer_cmd){
+			.name = "python3", .argv = { python, script, NULL } };
+	for (size_t i = 0; lua != NULL && i < NLUA; i++) {
+		bool in_plan = false;
+
+		for (int k = 0; k < p->npolicies; k++)
+			in_plan |= strcmp(p->policies[k]->name,
+					  lua_policies[i]) == 0;
+		if (!in_plan)
+			continue;
+		snprintf(names[i], sizeof(names[i]), "lua-%s", lua_policies[i]);
+		p->peers[p->npeers++] = (struct peer_cmd){
+			.name = names[i], .lua = true,
+			.argv = { lua, "--policy", lua_policies[i], lua_script,
+				  NULL } };
+	}
+	for (int i = 0; i < p->npeers; i++) {
+		int err = peer_check(&p->peers[i]);
+
+		if (err != 0) {
+			fprintf(stderr, "bfsgil-bench: cannot run the peer "
+				"'%s %s' (%s)\n", p->peers[i].argv[0],
+				p->peers[i].lua ? lua_script : script,
+				p->peers[i].lua
+					? "build bfsgil-lua (liblua5.4-dev), or "
+					  "see --lua and --lua-script"
+					: "install python3, or see --peer-script");
+			return 1;
+		}
+	}
+	return 0;
+}
 
 enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8 };
 
@@ -42,10 +92,14 @@ usage(FILE *f)
 "                        the real CPython (PY, default python3) with\n"
 "                        gilpeer.py, in the same rounds\n"
 "  --peer-script PATH    gilpeer.py (default: %s)\n"
+"  --lua[=HOST]          also run the latency and throughput tests on stock\n"
+"                        Lua 5.4 threads in bfsgil-lua (HOST, default\n"
+"                        bfsgil-lua) under bfsgil, newgil and oldgil\n"
+"  --lua-script PATH     luapeer.lua (default: %s)\n"
 "  --json FILE           write every measurement to FILE as JSON\n"
 "  --help                this text\n"
 "  --version             the version\n"
-"\nPolicies:\n", PEER_SCRIPT);
+"\nPolicies:\n", PEER_SCRIPT, LUA_PEER_SCRIPT);
 	for (int i = 0; policy_all[i] != NULL; i++)
 		fprintf(f, "  %-8s %s\n", policy_all[i]->name,
 			policy_all[i]->about);
@@ -118,17 +172,23 @@ main(int argc, char **argv)
 		{ "policies", required_argument, NULL, 'p' },
 		{ "peer-python", optional_argument, NULL, 'P' },
 		{ "peer-script", required_argument, NULL, 'S' },
+		{ "lua", optional_argument, NULL, 'L' },
+		{ "lua-script", required_argument, NULL, 'l' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct plan p = { .peer_script = PEER_SCRIPT };
+	struct plan p = { .npeers = 0 };
+	const char *python = NULL, *peer_script = PEER_SCRIPT;
+	const char *lua = NULL, *lua_script = LUA_PEER_SCRIPT;
 	const char *json = NULL;
 	char command[1024];
 	struct machine m;
 	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST, c, err;
 
+	/* Before getopt: parsing a list (strtok) cuts argv at its commas. */
+	join_command(command, sizeof(command), argc, argv);
 	for (int i = 0; policy_all[i] != NULL; i++)
 		p.policies[p.npolicies++] = policy_all[i];
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -147,10 +207,16 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'P':
-			p.python = optarg != NULL ? optarg : "python3";
+			python = optarg != NULL ? optarg : "python3";
 			break;
 		case 'S':
-			p.peer_script = optarg;
+			peer_script = optarg;
+			break;
+		case 'L':
+			lua = optarg != NULL ? optarg : "bfsgil-lua";
+			break;
+		case 'l':
+			lua_script = optarg;
 			break;
 		case 'j':
 			json = optarg;
@@ -182,17 +248,12 @@ main(int argc, char **argv)
 	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;
 	p.cost_ns = p.quick ? 10 * MS : 50 * MS;
 
-	if (p.python != NULL && (err = peer_check(p.python, p.peer_script)) != 0) {
-		fprintf(stderr, "bfsgil-bench: cannot run the peer '%s %s' "
-			"(install python3, or see --peer-script)\n", p.python,
-			p.peer_script);
+	if (add_peers(&p, python, peer_script, lua, lua_script) != 0)
 		return 1;
-	}
 	/* Before any thread exists: the client is a plain fork. */
 	if ((err = client_start()) != 0)
 		bench_fail("starting the ping client", err);
 
-	join_command(command, sizeof(command), argc, argv);
 	machine_read(&m);
 	printf("bfsgil-bench %s%s\ncommand: %s\nmachine: %ld cores, %s, %s\n"
 	       "date:    %s\n", PACKAGE_VERSION, p.quick ? " (quick: figures "
@@ -201,7 +262,9 @@ main(int argc, char **argv)
 	printf("policies:");
 	for (int i = 0; i < p.npolicies; i++)
 		printf(" %s", p.policies[i]->name);
-	printf("%s\n", p.python != NULL ? " python3 (the real CPython)" : "");
+	for (int i = 0; i < p.npeers; i++)
+		printf(" %s", p.peers[i].name);
+	printf("%s\n", python != NULL ? " (python3: the real CPython)" : "");
 	fflush(stdout);
 	work_calibrate(p.quick);
 	printf("opcode: %.0f ns of work; C call: %.2f ms of work\n",

@@ -1,7 +1,8 @@
 /*
- * peer.c: starting and talking to gilpeer.py (see peer.h).
+ * peer.c: starting and talking to a peer (see peer.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -14,10 +15,20 @@
 
 extern char **environ;
 
-/* Spawn @argv with its stdout on a pipe we read. */
+/* Spawn @cmd's argv followed by @rest (NULL-terminated), with its
+ * stdout on a pipe we read. */
 static int
-peer_spawn(char *const argv[], struct peer *peer)
+peer_spawn(const struct peer_cmd *cmd, char *const rest[], struct peer *peer)
 {
+	char *argv[PEER_MAX_ARGS + 16];
+	int n = 0;
+
+	for (int i = 0; cmd->argv[i] != NULL; i++)
+		argv[n++] = (char *)cmd->argv[i];
+	for (int i = 0; rest[i] != NULL && n < (int)(sizeof(argv) /
+						     sizeof(argv[0])) - 1; i++)
+		argv[n++] = rest[i];
+	argv[n] = NULL;
 	posix_spawn_file_actions_t fa;
 	int fds[2], err;
 
@@ -44,6 +55,28 @@ peer_spawn(char *const argv[], struct peer *peer)
 	return 0;
 }
 
+/* Read a line from the peer, waiting at most @timeout_ms for it to come.
+ * Returns true with the line, false on end of file or timeout (then
+ * *@timed_out says which).  A peer writes each line whole and flushes
+ * it, so once some of it can be read, the rest follows. */
+static bool
+peer_read_line(struct peer *peer, char *line, size_t size, int timeout_ms,
+	       bool *timed_out)
+{
+	struct pollfd pfd = { .fd = fileno(peer->out), .events = POLLIN };
+	int n;
+
+	*timed_out = false;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0) {
+		*timed_out = true;
+		return false;
+	}
+	return fgets(line, (int)size, peer->out) != NULL;
+}
+
 static int
 peer_reap(struct peer *peer)
 {
@@ -56,19 +89,19 @@ peer_reap(struct peer *peer)
 }
 
 int
-peer_latency_start(const struct plan *p, const char *workload, int threads,
-		   struct peer *peer)
+peer_latency_start(const struct peer_cmd *cmd, const char *workload,
+		   int threads, struct peer *peer)
 {
 	char nthreads[16], line[128];
 	char *const argv[] = {
-		(char *)p->python, (char *)p->peer_script, "latency",
-		"--workload", (char *)workload, "--threads", nthreads, NULL,
+		"latency", "--workload", (char *)workload, "--threads",
+		nthreads, NULL,
 	};
 	unsigned port;
 	int err;
 
 	snprintf(nthreads, sizeof(nthreads), "%d", threads);
-	err = peer_spawn(argv, peer);
+	err = peer_spawn(cmd, argv, peer);
 	if (err != 0)
 		return err;
 	if (fgets(line, sizeof(line), peer->out) == NULL ||
@@ -82,39 +115,55 @@ peer_latency_start(const struct plan *p, const char *workload, int threads,
 }
 
 int
-peer_finish(struct peer *peer)
+peer_finish(struct peer *peer, int timeout_ms)
 {
 	char line[128];
-	int done = fgets(line, sizeof(line), peer->out) != NULL &&
+	bool timed_out;
+	int done = peer_read_line(peer, line, sizeof(line), timeout_ms,
+				  &timed_out) &&
 		   strncmp(line, "done", 4) == 0;
-	int err = peer_reap(peer);
+	int err;
 
+	if (timed_out) {
+		kill(peer->pid, SIGKILL);
+		peer_reap(peer);
+		return ETIMEDOUT;
+	}
+	err = peer_reap(peer);
 	return err != 0 ? err : done ? 0 : EPROTO;
 }
 
 int
-peer_throughput(const struct plan *p, const char *workload, int threads,
+peer_throughput(const struct peer_cmd *cmd, const char *workload, int threads,
 		double seconds, double *ops_per_s)
 {
 	char nthreads[16], secs[32], line[128];
 	char *const argv[] = {
-		(char *)p->python, (char *)p->peer_script, "throughput",
-		"--workload", (char *)workload, "--threads", nthreads,
-		"--seconds", secs, NULL,
+		"throughput", "--workload", (char *)workload, "--threads",
+		nthreads, "--seconds", secs, NULL,
 	};
 	struct peer peer;
 	unsigned long long ops;
 	double elapsed;
+	bool timed_out;
 	int err, ok;
 
 	snprintf(nthreads, sizeof(nthreads), "%d", threads);
 	snprintf(secs, sizeof(secs), "%.3f", seconds);
-	err = peer_spawn(argv, &peer);
+	err = peer_spawn(cmd, argv, &peer);
 	if (err != 0)
 		return err;
-	ok = fgets(line, sizeof(line), peer.out) != NULL &&
+	/* Calibration, the window, and the time the measuring thread may
+	 * wait for the lock: generous. */
+	ok = peer_read_line(&peer, line, sizeof(line),
+			    (int)(seconds * 10e3) + 10000, &timed_out) &&
 	     sscanf(line, "ops %llu seconds %lf", &ops, &elapsed) == 2 &&
 	     elapsed > 0;
+	if (timed_out) {
+		kill(peer.pid, SIGKILL);
+		peer_reap(&peer);
+		return ETIMEDOUT;
+	}
 	err = peer_reap(&peer);
 	if (err != 0)
 		return err;
@@ -125,12 +174,12 @@ peer_throughput(const struct plan *p, const char *workload, int threads,
 }
 
 int
-peer_check(const char *python, const char *script)
+peer_check(const struct peer_cmd *cmd)
 {
-	char *const argv[] = { (char *)python, (char *)script, "--help", NULL };
+	char *const argv[] = { "--help", NULL };
 	struct peer peer;
 	char line[256];
-	int err = peer_spawn(argv, &peer);
+	int err = peer_spawn(cmd, argv, &peer);
 
 	if (err != 0)
 		return err;

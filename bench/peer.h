@@ -1,15 +1,25 @@
 /*
- * peer.h: the real peer, stock CPython, running bench/peer/gilpeer.py so
- * its rows are measured in the same session as ours, by the same client.
+ * peer.h: real interpreters as peers, measured in the same session as our
+ * policies, by the same client: stock CPython running bench/peer/gilpeer.py,
+ * and stock Lua 5.4 in bfsgil-lua (one peer per policy) running
+ * lua/bench/luapeer.lua, which speaks the same protocol.
  */
 #ifndef BENCH_PEER_H
 #define BENCH_PEER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "plan.h"
+
+/* How to start one peer: its argv up to the subcommand. */
+#define PEER_MAX_ARGS 6
+struct peer_cmd {
+	const char *name;	/* its rows' policy column */
+	const char *argv[PEER_MAX_ARGS + 1];	/* NULL-terminated */
+	bool lua;		/* bfsgil-lua: compares with lua-newgil */
+};
 
 struct peer {
 	pid_t pid;
@@ -17,21 +27,25 @@ struct peer {
 	uint16_t port;	/* latency: where it listens */
 };
 
-/* Start `python gilpeer.py latency --workload W --threads N` and wait for
- * its "ready PORT" line.  Returns 0, or an errno value (EPROTO if it
- * said something else). */
-int peer_latency_start(const struct plan *p, const char *workload,
+/* Start `CMD latency --workload W --threads N` and wait for its
+ * "ready PORT" line.  Returns 0, or an errno value (EPROTO if it said
+ * something else). */
+int peer_latency_start(const struct peer_cmd *cmd, const char *workload,
 		       int threads, struct peer *peer);
 
 /* After sending it "quit": read its "done", reap it.  Returns 0 if it
- * exited with status 0, else EPROTO. */
-int peer_finish(struct peer *peer);
+ * exited with status 0, else EPROTO; ETIMEDOUT if no "done" came within
+ * @timeout_ms (it was then killed): its echo thread never got the lock
+ * back, as oldgil does beside long C calls. */
+int peer_finish(struct peer *peer, int timeout_ms);
 
-/* Run `gilpeer.py throughput` for @seconds; store ops per second. */
-int peer_throughput(const struct plan *p, const char *workload, int threads,
-		    double seconds, double *ops_per_s);
+/* Run `CMD throughput` for @seconds; store ops per second.  ETIMEDOUT
+ * (and the peer killed) if no figure came within 10 x @seconds + 10 s:
+ * its measuring thread never got the lock. */
+int peer_throughput(const struct peer_cmd *cmd, const char *workload,
+		    int threads, double seconds, double *ops_per_s);
 
-/* Whether @python can run at all (checked once, before any test). */
-int peer_check(const char *python, const char *script);
+/* Whether `CMD --help` runs at all (checked once, before any test). */
+int peer_check(const struct peer_cmd *cmd);
 
 #endif /* BENCH_PEER_H */

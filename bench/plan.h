@@ -7,17 +7,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "peer.h"
 #include "policy.h"
 
 #define PLAN_MAX_POLICIES 4
+#define PLAN_MAX_PEERS 5
 
 struct plan {
 	bool quick;
 	const struct policy *policies[PLAN_MAX_POLICIES];
 	int npolicies;
-	/* The real peer: stock CPython running bench/peer/gilpeer.py. */
-	const char *python;		/* NULL: no peer */
-	const char *peer_script;
+	/* Real interpreters (peer.h): CPython, then bfsgil-lua per policy. */
+	struct peer_cmd peers[PLAN_MAX_PEERS];
+	int npeers;
 	/* Rounds: every compared thing runs once per round, interleaved. */
 	int rounds;
 	int cpu_rounds;			/* throughput's cpu workload */

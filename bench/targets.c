@@ -33,23 +33,49 @@ verdict(const char *what, const char *target, const char *measured,
 	       what, target, have ? measured : "not measured");
 }
 
-/* bfsgil's latency figure @field at most 1/@factor of @other's. */
+/* @mine's latency figure @field at most 1/@factor of @other's. */
 static void
-latency_vs(const char *other, const char *field, double factor, int threads)
+latency_of_vs(const char *mine, const char *other, const char *field,
+	      double factor, int threads)
 {
-	const struct result *b = result_find("latency", "bfsgil", "cpu", threads);
+	const struct result *b = result_find("latency", mine, "cpu", threads);
 	const struct result *o = result_find("latency", other, "cpu", threads);
 	double vb = result_get(b, field), vo = result_get(o, field);
 	char what[96], target[32], measured[96];
 	bool have = !isnan(vb) && !isnan(vo) && vb > 0;
 
-	snprintf(what, sizeof(what), "io latency %s, %d cpu thread%s, vs %s",
+	snprintf(what, sizeof(what), "%sio latency %s, %d cpu thread%s, vs %s",
+		 strcmp(mine, "bfsgil") == 0 ? "" : "Lua ",
 		 strncmp(field, "p99", 3) == 0 ? "p99" : "median", threads,
 		 threads > 1 ? "s" : "", other);
 	snprintf(target, sizeof(target), "<= 1/%.0f", factor);
 	snprintf(measured, sizeof(measured), "1/%.1f (%.0f us vs %.0f us)",
 		 have ? vo / vb : 0, vb, vo);
 	verdict(what, target, measured, have, have && vo / vb >= factor, "cpu",
+		threads);
+}
+
+static void
+latency_vs(const char *other, const char *field, double factor, int threads)
+{
+	latency_of_vs("bfsgil", other, field, factor, threads);
+}
+
+/* Issue 5: stock Lua threads under bfsgil keep one thread's throughput
+ * within 3%, as percent_of_one measured round by round. */
+static void
+lua_throughput_target(int threads)
+{
+	const struct result *b = result_find("throughput", "lua-bfsgil", "cpu",
+					     threads);
+	double pb = result_get(b, "percent_of_one");
+	char what[96], measured[128];
+
+	snprintf(what, sizeof(what), "Lua cpu throughput, %d threads", threads);
+	snprintf(measured, sizeof(measured), "%.1f%% [%.1f..%.1f]; x%.3f "
+		 "lua-newgil", pb, result_get(b, "percent_min"),
+		 result_get(b, "percent_max"), result_get(b, "vs_newgil"));
+	verdict(what, ">= 97%", measured, !isnan(pb), pb >= 97.0, "cpu",
 		threads);
 }
 
@@ -107,7 +133,7 @@ targets_report(void)
 	char measured[96];
 
 	nmet = nmissed = nmissing = 0;
-	printf("\nTargets (issue 3), from this run's figures:\n");
+	printf("\nTargets (issues 3 and 5), from this run's figures:\n");
 	for (int t = 1; t <= 4; t *= 2)
 		latency_vs("newgil", "median_us", 20, t);
 	for (int t = 1; t <= 4; t *= 2)
@@ -116,6 +142,12 @@ targets_report(void)
 		latency_vs("python3", "median_us", 20, t);
 	throughput_target(2);
 	throughput_target(4);
+	/* bfsgil-lua's, when this run had them (--lua). */
+	if (result_find("latency", "lua-bfsgil", "cpu", 2) != NULL ||
+	    result_find("throughput", "lua-bfsgil", "cpu", 2) != NULL) {
+		latency_of_vs("lua-bfsgil", "lua-newgil", "median_us", 10, 2);
+		lua_throughput_target(2);
+	}
 	snprintf(measured, sizeof(measured), "%.4f", jain);
 	verdict("fairness, 4 equal cpu threads, Jain's index", ">= 0.99",
 		measured, !isnan(jain), jain >= 0.99, "cpu", 4);

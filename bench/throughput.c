@@ -8,7 +8,9 @@
  * most.  The cpu workload, which the targets judge, gets more rounds.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bench.h"
 #include "peer.h"
@@ -61,14 +63,40 @@ run_threads(const struct policy *pol, enum workload wl, int nthreads,
 	return (double)(ops1 - ops0) / ((double)(t1 - t0) / 1e9);
 }
 
+struct entry;
+static bool is_newgil(const struct entry *e);
+
 struct entry {
 	const char *name;
-	const struct policy *pol;	/* NULL: the CPython peer */
+	const struct policy *pol;	/* NULL: a peer */
+	const struct peer_cmd *peer;
 	double ops[NCOUNTS][MAX_ROUNDS];
 	double percent[NCOUNTS][MAX_ROUNDS];
 	/* ops / newgil's ops, same count, same round, run next to it. */
 	double vs_newgil[NCOUNTS][MAX_ROUNDS];
 };
+
+/* newgil itself, in-process or under Lua. */
+static bool
+is_newgil(const struct entry *e)
+{
+	return e->pol == &policy_newgil ||
+	       (e->peer != NULL && e->peer->lua &&
+		strcmp(e->peer->name, "lua-newgil") == 0);
+}
+
+/* The entry @e's ratios compare with: newgil of the same family. */
+static const struct entry *
+newgil_of(const struct entry *e, const struct entry *entries, int n)
+{
+	bool lua = e->peer != NULL && e->peer->lua;
+
+	for (int i = 0; i < n; i++)
+		if (is_newgil(&entries[i]) &&
+		    lua == (entries[i].peer != NULL && entries[i].peer->lua))
+			return &entries[i];
+	return NULL;
+}
 
 /* The comparison with newgil at @c threads: its figures go in @r, and a
  * note for the table in @note. */
@@ -102,21 +130,34 @@ report(struct entry *e, enum workload wl, int rounds, bool have_newgil)
 		double pct[MAX_ROUNDS], ops[MAX_ROUNDS];
 		size_t n = (size_t)rounds;
 		char note[96] = "";
+		bool starved = false;
 
 		for (size_t i = 0; i < n; i++) {
 			pct[i] = e->percent[c][i];
 			ops[i] = e->ops[c][i];
+			starved |= isnan(pct[i]) || isnan(ops[i]);
+		}
+		if (starved) {
+			/* A peer whose measuring thread never got the
+			 * lock in some round: no figure at all. */
+			result_set(r, "starved", 1);
+			printf("  %-9s %-10s %7d  no figure: its measuring "
+			       "thread never got the lock\n",
+			       workload_name(wl), e->name, counts[c]);
+			continue;
 		}
 		result_set(r, "ops_per_s", median(ops, n));
 		result_set(r, "percent_of_one", median(pct, n));
 		result_set(r, "percent_min", min_of(pct, n));
 		result_set(r, "percent_max", max_of(pct, n));
 		result_set(r, "rounds", rounds);
-		/* Not the peer: a Python op is not one of our opcodes. */
-		if (have_newgil && e->pol != NULL && e->pol != &policy_newgil &&
-		    counts[c] > 1)
+		/* Within a family only: a Python op is not one of our
+		 * opcodes, nor a Lua one. */
+		if (have_newgil && (e->pol != NULL || (e->peer != NULL &&
+						       e->peer->lua)) &&
+		    !is_newgil(e) && counts[c] > 1)
 			report_vs_newgil(r, e, c, rounds, note, sizeof(note));
-		printf("  %-9s %-7s %7d %12.4g %8.1f%% [%.1f..%.1f]%s\n",
+		printf("  %-9s %-10s %7d %12.4g %8.1f%% [%.1f..%.1f]%s\n",
 		       workload_name(wl), e->name, counts[c],
 		       result_get(r, "ops_per_s"), result_get(r, "percent_of_one"),
 		       result_get(r, "percent_min"), result_get(r, "percent_max"),
@@ -133,10 +174,16 @@ run_entry(const struct plan *p, const struct entry *en, enum workload wl,
 
 	if (en->pol != NULL)
 		return run_threads(en->pol, wl, nthreads, p->throughput_ns);
-	err = peer_throughput(p, workload_name(wl), nthreads,
+	err = peer_throughput(en->peer, workload_name(wl), nthreads,
 			      (double)p->throughput_ns / 1e9, &ops);
+	if (err == ETIMEDOUT) {
+		progress("%s %s x%d: its measuring thread never got the "
+			 "lock; killed, counted as no figure", en->peer->name,
+			 workload_name(wl), nthreads);
+		return NAN;
+	}
 	if (err != 0)
-		bench_fail("the python peer", err);
+		bench_fail(en->peer->name, err);
 	return ops;
 }
 
@@ -146,11 +193,10 @@ static void
 measure(const struct plan *p, struct entry *entries, int nentries,
 	enum workload wl, int rounds)
 {
-	const struct entry *newgil = NULL;
+	bool have_newgil = false;
 
 	for (int e = 0; e < nentries; e++)
-		if (entries[e].pol == &policy_newgil)
-			newgil = &entries[e];
+		have_newgil |= is_newgil(&entries[e]);
 	progress("throughput: %s (%d rounds)", workload_name(wl), rounds);
 	for (int round = 0; round < rounds; round++) {
 		for (size_t c = 0; c < NCOUNTS; c++) {
@@ -161,20 +207,27 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 				en->percent[c][round] =
 					100.0 * en->ops[c][round] / en->ops[0][round];
 			}
-			for (int e = 0; e < nentries && newgil != NULL; e++)
-				entries[e].vs_newgil[c][round] =
-					entries[e].ops[c][round] /
-					newgil->ops[c][round];
+			for (int e = 0; e < nentries; e++) {
+				const struct entry *ng = newgil_of(
+					&entries[e], entries, nentries);
+
+				if (ng != NULL)
+					entries[e].vs_newgil[c][round] =
+						entries[e].ops[c][round] /
+						ng->ops[c][round];
+			}
 		}
 	}
 	for (int e = 0; e < nentries; e++)
-		report(&entries[e], wl, rounds, newgil != NULL);
+		report(&entries[e], wl, rounds,
+		       have_newgil && newgil_of(&entries[e], entries,
+						nentries) != NULL);
 }
 
 void
 test_throughput(const struct plan *p)
 {
-	static struct entry entries[PLAN_MAX_POLICIES + 1];
+	static struct entry entries[PLAN_MAX_POLICIES + PLAN_MAX_PEERS];
 	static const enum workload workloads[] = { WL_CPU, WL_CNOGIL, WL_CRELEASE };
 	int n = 0;
 
@@ -186,17 +239,21 @@ test_throughput(const struct plan *p)
 	       "same round (median [min..max]);\nthen ops/s as a ratio to "
 	       "newgil's at the same count, run next to it, and in how\nmany "
 	       "rounds it was behind newgil.\n");
-	printf("  %-9s %-7s %7s %12s %9s %17s  %s\n", "workload", "policy",
+	printf("  %-9s %-10s %7s %12s %9s %17s  %s\n", "workload", "policy",
 	       "threads", "ops/s", "of one", "", "vs newgil");
 	for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
-		/* The peer runs the pure-Python loop only: its C calls are
-		 * not ours, so only cpu compares like with like. */
-		if (p->python != NULL && workloads[w] == WL_CPU)
-			entries[n] = (struct entry){ .name = "python3" };
-		measure(p, entries,
-			n + (p->python != NULL && workloads[w] == WL_CPU),
-			workloads[w], workloads[w] == WL_CPU ? p->cpu_rounds
-							     : p->rounds);
+		int m = n;
+
+		/* CPython runs the pure-Python loop only: its C calls are
+		 * not ours, so only cpu compares like with like.  The Lua
+		 * peers run all three, compared among themselves. */
+		for (int i = 0; i < p->npeers; i++)
+			if (p->peers[i].lua || workloads[w] == WL_CPU)
+				entries[m++] = (struct entry){
+					.name = p->peers[i].name,
+					.peer = &p->peers[i] };
+		measure(p, entries, m, workloads[w],
+			workloads[w] == WL_CPU ? p->cpu_rounds : p->rounds);
 	}
 	fflush(stdout);
 }
