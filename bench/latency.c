@@ -169,7 +169,7 @@ run_peer(const struct plan *p, const struct peer_cmd *cmd, enum workload wl,
 	n = client_ping(peer.port, p->latency_ns, PING_INTERVAL_NS,
 			grace_ns(p), rtt, lost);
 	send_quit(peer.port);
-	err = peer_finish(&peer, 5000);
+	err = peer_finish(&peer, 2000);
 	if (err == ETIMEDOUT)
 		progress("%s %s x%d: its echo thread never got the lock to "
 			 "read quit; killed", cmd->name, workload_name(wl),

@@ -245,6 +245,7 @@ main(int argc, char **argv)
 	p.cpu_rounds = p.quick ? 1 : 5;
 	p.latency_ns = p.quick ? 150 * MS : 500 * MS;
 	p.throughput_ns = p.quick ? 60 * MS : 150 * MS;
+	p.peer_throughput_ns = p.quick ? 60 * MS : 500 * MS;
 	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;
 	p.cost_ns = p.quick ? 10 * MS : 50 * MS;
 

@@ -156,7 +156,7 @@ peer_throughput(const struct peer_cmd *cmd, const char *workload, int threads,
 	/* Calibration, the window, and the time the measuring thread may
 	 * wait for the lock: generous. */
 	ok = peer_read_line(&peer, line, sizeof(line),
-			    (int)(seconds * 10e3) + 10000, &timed_out) &&
+			    (int)(seconds * 5e3) + 4000, &timed_out) &&
 	     sscanf(line, "ops %llu seconds %lf", &ops, &elapsed) == 2 &&
 	     elapsed > 0;
 	if (timed_out) {

@@ -40,7 +40,7 @@ int peer_latency_start(const struct peer_cmd *cmd, const char *workload,
 int peer_finish(struct peer *peer, int timeout_ms);
 
 /* Run `CMD throughput` for @seconds; store ops per second.  ETIMEDOUT
- * (and the peer killed) if no figure came within 10 x @seconds + 10 s:
+ * (and the peer killed) if no figure came within 5 x @seconds + 4 s:
  * its measuring thread never got the lock. */
 int peer_throughput(const struct peer_cmd *cmd, const char *workload,
 		    int threads, double seconds, double *ops_per_s);

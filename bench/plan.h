@@ -25,6 +25,10 @@ struct plan {
 	int cpu_rounds;			/* throughput's cpu workload */
 	uint64_t latency_ns;		/* pinging per run */
 	uint64_t throughput_ns;		/* per run */
+	/* Per run of a peer: a fresh process, whose first few hundred ms
+	 * vary more (150 ms windows put Lua's 2 threads anywhere from 47%
+	 * to 155% of one; 1 s windows within 6%). */
+	uint64_t peer_throughput_ns;
 	uint64_t fairness_ns;
 	uint64_t cost_ns;		/* per timed batch */
 };

@@ -26,7 +26,8 @@ import tempfile
 
 # Columns appear in this order; policies not listed here follow in the
 # order they first appear in the JSON.
-POLICY_ORDER = ["bfsgil", "newgil", "oldgil", "fifo", "python3"]
+POLICY_ORDER = ["bfsgil", "newgil", "oldgil", "fifo", "python3",
+                "lua-bfsgil", "lua-newgil", "lua-oldgil"]
 WORKLOAD_ORDER = ["none", "cpu", "cnogil", "crelease"]
 WORKLOAD_TEXT = {
     "none": "no background work",
@@ -262,6 +263,8 @@ def section_latency(rows, policies, have_plot):
 
 
 def throughput_cell(row):
+    if row.get("starved"):
+        return "starved"
     text = pct(row.get("percent_of_one"))
     if text == DASH:
         return DASH
