@@ -2,6 +2,7 @@
  * peer.c: starting and talking to a peer (see peer.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -52,6 +53,9 @@ peer_spawn(const struct peer_cmd *cmd, char *const rest[], struct peer *peer)
 		waitpid(peer->pid, NULL, 0);
 		return err;
 	}
+	/* Unbuffered: peer_read_line polls the descriptor, which cannot see
+	 * a line already sitting in a stdio buffer. */
+	setvbuf(peer->out, NULL, _IONBF, 0);
 	return 0;
 }
 
@@ -101,10 +105,14 @@ peer_latency_start(const struct peer_cmd *cmd, const char *workload,
 	int err;
 
 	snprintf(nthreads, sizeof(nthreads), "%d", threads);
+	bool timed_out;
+
 	err = peer_spawn(cmd, argv, peer);
 	if (err != 0)
 		return err;
-	if (fgets(line, sizeof(line), peer->out) == NULL ||
+	/* Its main thread needs the lock to say ready: one that starves
+	 * would hang us. */
+	if (!peer_read_line(peer, line, sizeof(line), 30000, &timed_out) ||
 	    sscanf(line, "ready %u", &port) != 1 || port == 0 || port > 65535) {
 		kill(peer->pid, SIGTERM);
 		peer_reap(peer);
@@ -135,30 +143,32 @@ peer_finish(struct peer *peer, int timeout_ms)
 
 int
 peer_throughput(const struct peer_cmd *cmd, const char *workload, int threads,
-		double seconds, double *ops_per_s)
+		double seconds, double *ops_per_s, double *one_ops_per_s)
 {
-	char nthreads[16], secs[32], line[128];
+	char nthreads[16], secs[32], line[160];
+	bool paired = cmd->lua && threads > 1;
 	char *const argv[] = {
 		"throughput", "--workload", (char *)workload, "--threads",
-		nthreads, "--seconds", secs, NULL,
+		nthreads, "--seconds", secs, paired ? "--paired" : NULL, NULL,
 	};
 	struct peer peer;
-	unsigned long long ops;
-	double elapsed;
+	unsigned long long ops, one;
+	double elapsed, one_elapsed;
 	bool timed_out;
-	int err, ok;
+	int err, got = 0;
 
 	snprintf(nthreads, sizeof(nthreads), "%d", threads);
 	snprintf(secs, sizeof(secs), "%.3f", seconds);
 	err = peer_spawn(cmd, argv, &peer);
 	if (err != 0)
 		return err;
-	/* Calibration, the window, and the time the measuring thread may
+	/* Calibration, the windows, and the time the measuring thread may
 	 * wait for the lock: generous. */
-	ok = peer_read_line(&peer, line, sizeof(line),
-			    (int)(seconds * 5e3) + 4000, &timed_out) &&
-	     sscanf(line, "ops %llu seconds %lf", &ops, &elapsed) == 2 &&
-	     elapsed > 0;
+	if (peer_read_line(&peer, line, sizeof(line),
+			   (int)(seconds * (paired ? 20e3 : 5e3)) + 4000,
+			   &timed_out))
+		got = sscanf(line, "ops %llu seconds %lf one %llu seconds %lf",
+			     &ops, &elapsed, &one, &one_elapsed);
 	if (timed_out) {
 		kill(peer.pid, SIGKILL);
 		peer_reap(&peer);
@@ -167,9 +177,11 @@ peer_throughput(const struct peer_cmd *cmd, const char *workload, int threads,
 	err = peer_reap(&peer);
 	if (err != 0)
 		return err;
-	if (!ok)
+	if (got < 2 || !(elapsed > 0) || (paired && (got != 4 ||
+						     !(one_elapsed > 0))))
 		return EPROTO;
 	*ops_per_s = (double)ops / elapsed;
+	*one_ops_per_s = paired ? (double)one / one_elapsed : NAN;
 	return 0;
 }
 

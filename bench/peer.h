@@ -39,11 +39,16 @@ int peer_latency_start(const struct peer_cmd *cmd, const char *workload,
  * back, as oldgil does beside long C calls. */
 int peer_finish(struct peer *peer, int timeout_ms);
 
-/* Run `CMD throughput` for @seconds; store ops per second.  ETIMEDOUT
+/* Run `CMD throughput` for @seconds; store ops per second.  A Lua peer
+ * with @threads > 1 runs six pairs of short windows instead, one of
+ * @threads threads and one of a single thread, in the same process
+ * (--paired), and stores the single thread's figure in *@one_ops_per_s;
+ * NaN when there is no such figure.  ETIMEDOUT
  * (and the peer killed) if no figure came within 5 x @seconds + 4 s:
  * its measuring thread never got the lock. */
 int peer_throughput(const struct peer_cmd *cmd, const char *workload,
-		    int threads, double seconds, double *ops_per_s);
+		    int threads, double seconds, double *ops_per_s,
+		    double *one_ops_per_s);
 
 /* Whether `CMD --help` runs at all (checked once, before any test). */
 int peer_check(const struct peer_cmd *cmd);

@@ -71,6 +71,9 @@ struct entry {
 	const struct policy *pol;	/* NULL: a peer */
 	const struct peer_cmd *peer;
 	double ops[NCOUNTS][MAX_ROUNDS];
+	/* A paired peer's one-thread figure, from the same process just
+	 * before and after (peer.h); NaN for everyone else. */
+	double one[NCOUNTS][MAX_ROUNDS];
 	double percent[NCOUNTS][MAX_ROUNDS];
 	/* ops / newgil's ops, same count, same round, run next to it. */
 	double vs_newgil[NCOUNTS][MAX_ROUNDS];
@@ -167,15 +170,16 @@ report(struct entry *e, enum workload wl, int rounds, bool have_newgil)
 
 static double
 run_entry(const struct plan *p, const struct entry *en, enum workload wl,
-	  int nthreads)
+	  int nthreads, double *one)
 {
 	double ops;
 	int err;
 
+	*one = NAN;
 	if (en->pol != NULL)
 		return run_threads(en->pol, wl, nthreads, p->throughput_ns);
 	err = peer_throughput(en->peer, workload_name(wl), nthreads,
-			      (double)p->peer_throughput_ns / 1e9, &ops);
+			      (double)p->peer_throughput_ns / 1e9, &ops, one);
 	if (err == ETIMEDOUT) {
 		progress("%s %s x%d: its measuring thread never got the "
 			 "lock; killed, counted as no figure", en->peer->name,
@@ -203,9 +207,15 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 			for (int e = 0; e < nentries; e++) {
 				struct entry *en = &entries[e];
 
-				en->ops[c][round] = run_entry(p, en, wl, counts[c]);
+				en->ops[c][round] = run_entry(p, en, wl, counts[c],
+							      &en->one[c][round]);
+				/* Against its own one-thread run of this
+				 * round, or the paired one when it has one. */
 				en->percent[c][round] =
-					100.0 * en->ops[c][round] / en->ops[0][round];
+					100.0 * en->ops[c][round] /
+					(isnan(en->one[c][round])
+						 ? en->ops[0][round]
+						 : en->one[c][round]);
 			}
 			for (int e = 0; e < nentries; e++) {
 				const struct entry *ng = newgil_of(

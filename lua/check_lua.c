@@ -78,7 +78,8 @@ run_lua(struct run *r, const char *policy, const char *script,
 	slurp(err, r->err, sizeof(r->err));
 }
 
-static const char *const policies[] = { "bfsgil", "newgil", "oldgil" };
+static const char *const policies[] = { "bfsgil", "newgil", "oldgil",
+					 "fifo" };
 
 START_TEST(counters_from_8_lua_threads_stay_exact)
 {
@@ -119,6 +120,7 @@ END_TEST
 START_TEST(cpu_bound_coroutine_does_not_starve_udp_echo)
 {
 	check_echo(policies[_i], "coroutine");
+	check_echo(policies[_i], "resume");
 }
 END_TEST
 
@@ -173,8 +175,14 @@ START_TEST(misuse_gets_clear_errors_and_coroutines_behave_as_stock)
 					    "resume\ttrue\t20\n"
 					    "resume\tfalse\tcannot resume "
 					    "dead coroutine\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "join across close: false "));
+	ck_assert_ptr_nonnull(strstr(strstr(r.out, "join across close: "),
+				     "closed"));
+	/* The caller's position, then error()'s own. */
 	ck_assert_ptr_nonnull(strstr(r.out, "wrap error: "));
-	ck_assert_ptr_nonnull(strstr(r.out, "misuse.lua:20: wrapped boom\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "misuse.lua:22: "));
+	ck_assert_ptr_nonnull(strstr(strstr(r.out, "misuse.lua:22: "),
+				     "misuse.lua:20: wrapped boom\n"));
 }
 END_TEST
 

@@ -124,8 +124,11 @@ thread_main(void *arg)
 	t->tid = pthread_self();
 	err = h->pol->attach(h->lock, &t->pt, t);
 	if (err != 0) {
-		/* Without a handle it may not touch Lua: nothing to run. */
+		/* Without a handle it may not touch Lua: nothing to run.
+		 * Its Lua thread is let go by the handle's collector or by
+		 * join, both of which see done. */
 		t->failed = true;
+		t->attach_err = err;
 		lhost_report(t, strerror(err));
 	} else {
 		lhost_take(t);
@@ -136,7 +139,7 @@ thread_main(void *arg)
 		}
 		pthread_mutex_lock(&h->mutex);
 		t->done = true;
-		orphan = t->refs == 1;	/* its handle is gone */
+		orphan = t->handle_gone;
 		pthread_cond_broadcast(&t->done_cond);
 		pthread_mutex_unlock(&h->mutex);
 		/* Nobody can join it now: let its Lua thread be collected.
@@ -184,8 +187,9 @@ handle_gc(lua_State *L)
 	*ud = NULL;
 	h = t->host;
 	pthread_mutex_lock(&h->mutex);
+	t->handle_gone = true;
 	/* Still running: the thread lets its Lua thread go when it ends
-	 * (thread_main sees refs == 1). */
+	 * (thread_main sees handle_gone). */
 	if (t->done && t->ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
 		t->ref = LUA_NOREF;
@@ -219,22 +223,22 @@ lhost_spawn(lua_State *L, int nargs)
 	pthread_t tid;
 	int err;
 
+	/* The handle first (Lua may raise an out-of-memory error), then
+	 * the record, so that any error from here on leaves a userdata
+	 * whose collector frees it. */
+	ud = lua_newuserdatauv(L, sizeof(*ud), 0);
+	*ud = NULL;
+	luaL_setmetatable(L, HANDLE_META);
 	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		luaL_error(L, "thread.spawn: out of memory");
-	t->host = h;
-	t->ref = LUA_NOREF;
-	t->done = true;	/* not running: a collected handle frees all */
-	if (pthread_cond_init(&t->done_cond, NULL) != 0) {
+	if (t == NULL || pthread_cond_init(&t->done_cond, NULL) != 0) {
 		free(t);
 		luaL_error(L, "thread.spawn: out of memory");
 	}
-	/* The handle first, so that any error from here on leaves a
-	 * userdata whose collector frees @t. */
-	ud = lua_newuserdatauv(L, sizeof(*ud), 0);
-	*ud = t;
+	t->host = h;
+	t->ref = LUA_NOREF;
+	t->done = true;	/* not running: a collected handle frees all */
 	t->refs = 1;	/* only the handle until the thread starts */
-	luaL_setmetatable(L, HANDLE_META);
+	*ud = t;
 	lua_insert(L, -nargs - 1);
 	t->L = lua_newthread(L);
 	t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -271,10 +275,11 @@ lhost_spawn(lua_State *L, int nargs)
 int
 lhost_join(lua_State *L)
 {
+	struct lthread **ud = luaL_checkudata(L, 1, HANDLE_META);
 	struct lthread *t = check_handle(L, 1);
 	struct lthread *self = lhost_self();
 	struct lhost *h = t->host;
-	bool done;
+	bool done, closed;
 	int n;
 
 	if (t == self)
@@ -284,6 +289,10 @@ lhost_join(lua_State *L)
 				  t->name);
 	pthread_mutex_lock(&h->mutex);
 	done = t->done;
+	/* Off the lock, the handle may be closed or collected: our own
+	 * reference keeps the record (and its condvar) until we are back. */
+	if (!done)
+		t->refs++;
 	pthread_mutex_unlock(&h->mutex);
 	if (!done) {
 		lhost_drop(self);
@@ -292,16 +301,26 @@ lhost_join(lua_State *L)
 			pthread_cond_wait(&t->done_cond, &h->mutex);
 		pthread_mutex_unlock(&h->mutex);
 		lhost_take(self);
+		/* Holding the lock again: no handle can close meanwhile. */
+		closed = *ud == NULL;
+		lhost_put(t);
+		if (closed)
+			return luaL_error(L, "thread.join: the handle was "
+					  "closed while joining");
 	}
 	/* Another joiner may have got there while we waited. */
 	if (t->joined)
 		return luaL_error(L, "thread.join: thread '%s' already joined",
 				  t->name);
+	n = lua_gettop(t->L);
+	if (!t->failed && !lua_checkstack(L, n + LUA_MINSTACK))
+		return luaL_error(L, "thread.join: too many results");
 	t->joined = true;
 	if (t->failed) {
 		lua_pushfstring(L, "thread '%s' failed", t->name);
-		if (t->ref != LUA_NOREF && lua_gettop(t->L) > 0 &&
-		    lua_type(t->L, -1) == LUA_TSTRING)
+		if (t->attach_err != 0)
+			lua_pushfstring(L, ": %s", strerror(t->attach_err));
+		else if (n > 0 && lua_type(t->L, -1) == LUA_TSTRING)
 			lua_pushfstring(L, ": %s", lua_tostring(t->L, -1));
 		else
 			lua_pushliteral(L, "");
@@ -310,9 +329,6 @@ lhost_join(lua_State *L)
 		t->ref = LUA_NOREF;
 		return lua_error(L);
 	}
-	n = lua_gettop(t->L);
-	if (!lua_checkstack(L, n + LUA_MINSTACK))
-		return luaL_error(L, "thread.join: too many results");
 	lua_xmove(t->L, L, n);
 	luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
 	t->ref = LUA_NOREF;

@@ -35,8 +35,9 @@
 
 struct lhost;
 
-/* One OS thread running Lua.  Freed when both its thread has ended and
- * its handle (a Lua userdata) is joined or collected: @refs counts them. */
+/* One OS thread running Lua.  Freed when its thread has ended, its
+ * handle (a Lua userdata) has been collected or closed, and no join is
+ * waiting on it: @refs counts them. */
 struct lthread {
 	struct lhost *host;
 	pthread_t tid;
@@ -49,8 +50,14 @@ struct lthread {
 	_Atomic(lua_State *) cur;
 	atomic_int holding;		/* between take and drop */
 	atomic_int primed;		/* preempt.c: line hook's phase */
+	/* Written by the thread before it sets done, read after seeing
+	 * done (under host->mutex): */
+	bool failed;
+	int attach_err;			/* the policy refused it a handle */
+	/* Touched holding the policy lock: */
+	bool joined;
 	/* Under host->mutex: */
-	bool done, failed, joined;
+	bool done, handle_gone;
 	int refs;
 	pthread_cond_t done_cond;
 };
@@ -82,9 +89,9 @@ int lhost_close(struct lhost *h);
  * thread, lock held.  Returns 0, or nonzero after reporting an error. */
 int lhost_run_script(struct lhost *h, const char *path, int argc,
 		     char **argv);
-/* Start an OS thread running the function on top of @L's stack, called
- * with the @nargs values above it (all popped); lock held.  Pushes the
- * handle userdata, or raises a Lua error. */
+/* Start an OS thread running the function and its arguments, the top
+ * @nargs values of @L (all popped); lock held.  Pushes the handle
+ * userdata, or raises a Lua error. */
 void lhost_spawn(lua_State *L, int nargs);
 /* thread.join (host.c keeps the handles). */
 int lhost_join(lua_State *L);

@@ -7,7 +7,9 @@
  *   s:recvfrom([max])         data, ip, port; or nil, "timeout"
  *   s:sendto(data, ip, port)  true
  *   s:settimeout(seconds)     recvfrom gives up after that (0: never)
- *   s:close()
+ *   s:close()                 an error while another thread is blocked
+ *                             in a call on it (closing under it would
+ *                             neither wake it nor keep its fd number)
  *   udp.ping(port, n, gap[, timeout])
  *                             a client written in C that runs wholly off
  *                             the lock: n pings gap seconds apart to
@@ -35,6 +37,7 @@
 
 struct lsock {
 	int fd;
+	int busy;	/* calls blocked on it off the lock (lock held) */
 };
 
 static struct lsock *
@@ -55,6 +58,9 @@ timeval_of(double seconds)
 
 	tv.tv_usec = (suseconds_t)(modf(seconds, &whole) * 1e6);
 	tv.tv_sec = (time_t)whole;
+	/* {0, 0} would mean "wait forever" to SO_RCVTIMEO. */
+	if (seconds > 0 && tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1;
 	return tv;
 }
 
@@ -68,6 +74,7 @@ l_bind(lua_State *L)
 	luaL_argcheck(L, port >= 0 && port <= 65535, 1, "port out of range");
 	s = lua_newuserdatauv(L, sizeof(*s), 0);
 	s->fd = -1;
+	s->busy = 0;
 	luaL_setmetatable(L, SOCKET_META);
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
@@ -118,15 +125,19 @@ l_recvfrom(lua_State *L)
 	luaL_Buffer b;
 	char *buf;
 	ssize_t n;
-	int err;
+	int err, fd = s->fd;
 
 	luaL_argcheck(L, max > 0 && max <= UDP_MAX, 2, "size out of range");
 	buf = luaL_buffinitsize(L, &b, (size_t)max);
+	s->busy++;
 	lhost_drop(self);
-	n = recvfrom(s->fd, buf, (size_t)max, 0, (struct sockaddr *)&from,
-		     &fromlen);
+	do
+		n = recvfrom(fd, buf, (size_t)max, 0, (struct sockaddr *)&from,
+			     &fromlen);
+	while (n < 0 && errno == EINTR);
 	err = errno;
 	lhost_take(self);
+	s->busy--;
 	if (n < 0) {
 		if (err == EAGAIN || err == EWOULDBLOCK) {
 			luaL_pushresultsize(&b, 0);
@@ -156,16 +167,18 @@ l_sendto(lua_State *L)
 	lua_Integer port = luaL_checkinteger(L, 4);
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	ssize_t n;
-	int err;
+	int err, fd = s->fd;
 
 	luaL_argcheck(L, port > 0 && port <= 65535, 4, "port out of range");
 	if (inet_pton(AF_INET, ip, &to.sin_addr) != 1)
 		return luaL_argerror(L, 3, "not an IPv4 address");
 	to.sin_port = htons((uint16_t)port);
+	s->busy++;
 	lhost_drop(self);
-	n = sendto(s->fd, data, len, 0, (struct sockaddr *)&to, sizeof(to));
+	n = sendto(fd, data, len, 0, (struct sockaddr *)&to, sizeof(to));
 	err = errno;
 	lhost_take(self);
+	s->busy--;
 	if (n < 0)
 		return luaL_error(L, "udp: sendto: %s", strerror(err));
 	lua_pushboolean(L, 1);
@@ -177,6 +190,11 @@ l_close(lua_State *L)
 {
 	struct lsock *s = luaL_checkudata(L, 1, SOCKET_META);
 
+	/* (Never busy when collected: a blocked call keeps it on its
+	 * stack.) */
+	if (s->busy > 0)
+		return luaL_error(L, "udp: close: another thread is blocked "
+				  "on this socket");
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;

@@ -49,10 +49,9 @@ bfsgil_create(bfsgil_t **gilp)
 	 * value or the new, and either is a valid setting. */
 	BFSGIL_RACY_BY_DESIGN(&gil->state, sizeof(gil->state));
 	BFSGIL_RACY_BY_DESIGN(&gil->tunables, sizeof(gil->tunables));
-	/* The hooks' mask is written under the mutex and read without it
-	 * (hook_send): seen late, one event more or less is sent around
-	 * the moment a hook is added or removed, under the mutex either
-	 * way. */
+	/* The hooks' mask is an atomic so that a sender may read it
+	 * without the mutex; today's only sender (gil_watch) holds it
+	 * anyway, so the tools see no race, but say so for the next. */
 	BFSGIL_RACY_BY_DESIGN(&gil->hooks.mask, sizeof(gil->hooks.mask));
 	runq_init(&gil->runq);
 	*gilp = gil;

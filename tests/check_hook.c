@@ -15,7 +15,8 @@
 #include "harness.h"
 #include "fixture_nice.h"
 
-/* What one hook saw. */
+/* What one hook saw (written by the asking thread, under the lock's
+ * mutex; read after joining it). */
 struct seen {
 	atomic_int calls;
 	bfsgil_thread_t *thread;

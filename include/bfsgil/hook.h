@@ -49,8 +49,9 @@ typedef void (*bfsgil_hook_fn)(const struct bfsgil_event *ev, void *data);
 /**
  * bfsgil_hook_add - call @fn(event, @data) for every event in @mask.
  * Where callbacks run: BFSGIL_EVENT_ASKED runs in the thread that asks
- * (a waiter, or the waiter timing the holder's slice), never in the
- * holder, with the lock's internal mutex held.  So a callback must be
+ * (a thread arriving to wait, the waiter timing the holder's slice, or a
+ * thread that has just released or yielded to the new holder), never in
+ * the holder itself, with the lock's internal mutex held.  So a callback must be
  * short and must not block, and must not call any bfsgil function on this
  * lock except bfsgil_thread_data() and bfsgil_should_yield(): anything
  * else may deadlock.  Sending a signal (pthread_kill) or setting a flag

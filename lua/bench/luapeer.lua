@@ -12,8 +12,14 @@
 --       a UDP echo on 127.0.0.1 beside N workload threads; prints
 --       "ready PORT"; the datagram "quit" stops it ("done"); exits 3 by
 --       itself after 30 s without a datagram
---   luapeer.lua throughput --workload W --threads N --seconds S
---       N workload threads; prints "ops TOTAL seconds ELAPSED"
+--   luapeer.lua throughput --workload W --threads N --seconds S [--paired]
+--       N workload threads; prints "ops TOTAL seconds ELAPSED".  With
+--       --paired (and N > 1): six pairs of windows of S/5 seconds, one
+--       of N threads and one of a single thread, in alternating order,
+--       in this process; the line gives each kind's totals, then
+--       " one TOTAL seconds ELAPSED".  A one-thread figure taken seconds
+--       apart in another process moved with this machine's drift by up
+--       to half; so did single pairs of long windows (0.85 to 1.17).
 
 local IDLE_TIMEOUT_S = 30
 local CALL_TARGET_S = 0.002
@@ -149,16 +155,37 @@ local function cmd_latency(opt)
   return status
 end
 
-local function cmd_throughput(opt)
-  local stop, acc = { false }, { n = 0 }
-  local workers = start_workers(opt.workload, opt.threads, stop, acc)
-  thread.sleep(opt.seconds / 10)        -- every thread under way
+-- One window of n threads of body: ops and seconds.
+local function window(body, n, seconds)
+  local stop, acc, ts = { false }, { n = 0 }, {}
+  for i = 1, n do ts[i] = thread.spawn(body, stop, acc, i) end
+  thread.sleep(seconds / 10)            -- every thread under way
   local ops0, t0 = acc.n, thread.now()
-  thread.sleep(opt.seconds)
+  thread.sleep(seconds)
   local ops1, t1 = acc.n, thread.now()
   stop[1] = true
-  for _, t in ipairs(workers) do thread.join(t) end
-  emit(string.format("ops %d seconds %.6f", ops1 - ops0, t1 - t0))
+  for _, t in ipairs(ts) do thread.join(t) end
+  return ops1 - ops0, t1 - t0
+end
+
+local function cmd_throughput(opt)
+  local body = WORKLOADS[opt.workload]()   -- calibrate first
+  if not opt.paired or opt.threads == 1 then
+    emit(string.format("ops %d seconds %.6f",
+                       window(body, opt.threads, opt.seconds)))
+    return 0
+  end
+  local ops, s, one_ops, one_s = 0, 0, 0, 0
+  for pair = 1, 6 do
+    for k = 1, 2 do
+      local n = (pair + k) % 2 == 0 and 1 or opt.threads
+      local o, t = window(body, n, opt.seconds / 5)
+      if n == 1 then one_ops, one_s = one_ops + o, one_s + t
+      else ops, s = ops + o, s + t end
+    end
+  end
+  emit(string.format("ops %d seconds %.6f one %d seconds %.6f", ops, s,
+                     one_ops, one_s))
   return 0
 end
 
@@ -171,8 +198,9 @@ local function parse(args)
   local i = 2
   while i <= #args do
     local k, v = args[i], args[i + 1]
-    if v == nil then fail("missing value for " .. k) end
-    if k == "--workload" then opt.workload = v
+    if v == nil and k ~= "--paired" then fail("missing value for " .. k) end
+    if k == "--paired" then opt.paired = true; i = i - 1
+    elseif k == "--workload" then opt.workload = v
     elseif k == "--threads" then opt.threads = math.tointeger(tonumber(v))
     elseif k == "--seconds" then opt.seconds = tonumber(v)
     else fail("unknown option " .. k) end

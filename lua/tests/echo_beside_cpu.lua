@@ -1,7 +1,8 @@
 -- A Lua thread answering UDP pings beside a CPU-bound Lua thread that
 -- never blocks: the echo is served only if the policy preempts the
--- worker.  With arg[1] == "coroutine" the worker loops inside a
--- coroutine, where only a hook armed on the coroutine stops it.
+-- worker.  With arg[1] == "coroutine" (coroutine.wrap) or "resume"
+-- (coroutine.resume) the worker loops inside a coroutine, where only a
+-- hook armed on the coroutine stops it.
 -- Prints "answered N of M max SECONDS".
 local mode = arg[1] or "plain"
 local npings = tonumber(arg[2]) or 50
@@ -28,6 +29,8 @@ end
 local worker = thread.spawn(function()
   if mode == "coroutine" then
     return coroutine.wrap(burn)()
+  elseif mode == "resume" then
+    return select(2, coroutine.resume(coroutine.create(burn)))
   end
   return burn()
 end)

@@ -18,4 +18,17 @@ print("resume", coroutine.resume(co, 1))
 print("resume", coroutine.resume(co, 10))
 print("resume", coroutine.resume(co))
 local w = coroutine.wrap(function() error("wrapped boom") end)
-try("wrap error", w)
+try("wrap error", function()
+  w() end)
+-- A handle closed while another thread is joining it: that join fails
+-- (and nothing is used after it is freed: ASan watches this in CI).
+-- The sleep only makes "while joining" likely; if the joiner is not yet
+-- waiting, its join finds the handle closed, which is also an error.
+local joiner
+do
+  local h <close> = thread.spawn(function() thread.sleep(0.2); return 1 end)
+  joiner = thread.spawn(function() return pcall(thread.join, h) end)
+  thread.sleep(0.05)
+end
+local ok, err = thread.join(joiner)
+print("join across close: " .. tostring(ok) .. " " .. tostring(err))
