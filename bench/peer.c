@@ -92,6 +92,14 @@ peer_reap(struct peer *peer)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPROTO;
 }
 
+/* Stop a peer that will not finish by itself (@sig), and reap it. */
+static void
+peer_kill(struct peer *peer, int sig)
+{
+	kill(peer->pid, sig);
+	peer_reap(peer);
+}
+
 int
 peer_latency_start(const struct peer_cmd *cmd, const char *workload,
 		   int threads, struct peer *peer)
@@ -114,8 +122,7 @@ peer_latency_start(const struct peer_cmd *cmd, const char *workload,
 	 * would hang us. */
 	if (!peer_read_line(peer, line, sizeof(line), 30000, &timed_out) ||
 	    sscanf(line, "ready %u", &port) != 1 || port == 0 || port > 65535) {
-		kill(peer->pid, SIGTERM);
-		peer_reap(peer);
+		peer_kill(peer, SIGTERM);
 		return EPROTO;
 	}
 	peer->port = (uint16_t)port;
@@ -133,8 +140,7 @@ peer_finish(struct peer *peer, int timeout_ms)
 	int err;
 
 	if (timed_out) {
-		kill(peer->pid, SIGKILL);
-		peer_reap(peer);
+		peer_kill(peer, SIGKILL);
 		return ETIMEDOUT;
 	}
 	err = peer_reap(peer);
@@ -170,8 +176,7 @@ peer_throughput(const struct peer_cmd *cmd, const char *workload, int threads,
 		got = sscanf(line, "ops %llu seconds %lf one %llu seconds %lf",
 			     &ops, &elapsed, &one, &one_elapsed);
 	if (timed_out) {
-		kill(peer.pid, SIGKILL);
-		peer_reap(&peer);
+		peer_kill(&peer, SIGKILL);
 		return ETIMEDOUT;
 	}
 	err = peer_reap(&peer);

@@ -130,6 +130,10 @@ thread_main(void *arg)
 		t->failed = true;
 		t->attach_err = err;
 		lhost_report(t, strerror(err));
+		pthread_mutex_lock(&h->mutex);
+		t->done = true;
+		pthread_cond_broadcast(&t->done_cond);
+		pthread_mutex_unlock(&h->mutex);
 	} else {
 		lhost_take(t);
 		preempt_thread_start(t, t->L);
@@ -151,9 +155,8 @@ thread_main(void *arg)
 		lhost_drop(t);
 		h->pol->detach(t->pt);
 	}
+	/* Both ways done is set: what is left is the bookkeeping. */
 	pthread_mutex_lock(&h->mutex);
-	t->done = true;
-	pthread_cond_broadcast(&t->done_cond);
 	last = lthread_unref(t);
 	if (--h->live == 0)
 		pthread_cond_broadcast(&h->idle);

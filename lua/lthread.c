@@ -11,12 +11,12 @@
  *   thread.policy()       the policy's name
  */
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 #include <time.h>
 
 #include <lauxlib.h>
 
+#include "bench.h"	/* now_ns, timespec_after_ns */
 #include "host.h"
 
 static int
@@ -53,13 +53,9 @@ l_sleep(lua_State *L)
 	struct lthread *self = lhost_self();
 	lua_Number s = luaL_checknumber(L, 1);
 	struct timespec until;
-	double whole;
 
 	luaL_argcheck(L, s >= 0 && s < 1e9, 1, "seconds out of range");
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += (long)(modf(s, &whole) * 1e9);
-	until.tv_sec += (time_t)whole + until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
+	until = timespec_after_ns((uint64_t)(s * 1e9));
 	lhost_drop(self);
 	/* Absolute: a signal's EINTR (preempt.c) resumes the same sleep. */
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
@@ -88,10 +84,7 @@ l_name(lua_State *L)
 static int
 l_now(lua_State *L)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	lua_pushnumber(L, (lua_Number)now_ns() / 1e9);
 	return 1;
 }
 

@@ -30,6 +30,7 @@
 
 #include <lauxlib.h>
 
+#include "bench.h"	/* now_ns, sleep_ns: the policy layer's library */
 #include "host.h"
 
 #define SOCKET_META "bfsgil.udp"
@@ -201,22 +202,13 @@ l_close(lua_State *L)
 	return 0;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One ping: send, wait for the same bytes back.  Round trip in seconds,
  * or -1 if none came within the socket's timeout. */
 static double
 ping_once(int fd, const struct sockaddr_in *to, unsigned seq)
 {
 	char out[16], in[16];
-	double t0 = now_s();
+	uint64_t t0 = now_ns();
 	ssize_t n;
 
 	snprintf(out, sizeof(out), "ping %u", seq);
@@ -231,17 +223,8 @@ ping_once(int fd, const struct sockaddr_in *to, unsigned seq)
 			return -1;
 		/* A late echo of an earlier ping: not ours, read on. */
 		if ((size_t)n == strlen(out) && memcmp(in, out, (size_t)n) == 0)
-			return now_s() - t0;
+			return (double)(now_ns() - t0) / 1e9;
 	}
-}
-
-static void
-sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static int
@@ -275,7 +258,7 @@ l_ping(lua_State *L)
 	for (i = 0; i < n; i++) {
 		rtt[i] = ping_once(fd, &to, (unsigned)i);
 		if (gap > 0)
-			sleep_s(gap);
+			sleep_ns((uint64_t)(gap * 1e9));
 	}
 	lhost_take(self);
 	close(fd);

@@ -38,31 +38,27 @@ main(int argc, char **argv)
 	int i = 1, status, failed;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		const char *name = NULL;
+
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
-			pol = policy_find(argv[++i]);
-			if (pol == NULL) {
-				fprintf(stderr, "bfsgil-lua: no policy '%s'\n",
-					argv[i]);
-				usage(stderr);
-				return 2;
-			}
+			name = argv[++i];
 		} else if (strncmp(argv[i], "--policy=", 9) == 0) {
-			pol = policy_find(argv[i] + 9);
-			if (pol == NULL) {
-				fprintf(stderr, "bfsgil-lua: no policy '%s'\n",
-					argv[i] + 9);
-				usage(stderr);
-				return 2;
-			}
+			name = argv[i] + 9;
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else {
 			fprintf(stderr, "bfsgil-lua: unknown option '%s'\n",
 				argv[i]);
+			usage(stderr);
+			return 2;
+		}
+		pol = policy_find(name);
+		if (pol == NULL) {
+			fprintf(stderr, "bfsgil-lua: no policy '%s'\n", name);
 			usage(stderr);
 			return 2;
 		}

@@ -10,13 +10,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"	/* the library's own time source (src/) */
+
+/* The clock the library reasons in, so a test's times compare with the
+ * lock's (event timestamps, deadlines). */
 static inline uint64_t
 harness_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return clock_now_ns();
 }
 
 /* Spin doing nothing useful for @ns: "bytecode" work that keeps a CPU. */
@@ -34,8 +35,7 @@ harness_burn_ns(uint64_t ns)
 static inline void
 harness_block_ns(uint64_t ns)
 {
-	struct timespec ts = { (time_t)(ns / 1000000000u),
-			       (long)(ns % 1000000000u) };
+	struct timespec ts = clock_timespec(ns);
 
 	while (nanosleep(&ts, &ts) != 0)
 		;

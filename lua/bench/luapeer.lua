@@ -85,6 +85,16 @@ function WORKLOADS.cpu()
   end
 end
 
+-- A body whose one op is one call of f(x), a C call of about 2 ms.
+local function calls_of(f, x)
+  return function(stop, acc)
+    while not stop[1] do
+      f(x)
+      acc.n = acc.n + 1
+    end
+  end
+end
+
 function WORKLOADS.cnogil()
   -- Lower-case words and no digit: at every start the pattern runs to
   -- the end of the word and fails; time linear in the length.
@@ -96,24 +106,14 @@ function WORKLOADS.cnogil()
   local text, size, took = calibrate(make, search, 100000)
   io.stderr:write(string.format("luapeer: cnogil call %.2f ms (string %d chars)\n",
                                 took * 1e3, size))
-  return function(stop, acc)
-    while not stop[1] do
-      search(text)
-      acc.n = acc.n + 1
-    end
-  end
+  return calls_of(search, text)
 end
 
 function WORKLOADS.crelease()
   local units, _, took = calibrate(function(n) return n end, compute, 1000)
   io.stderr:write(string.format("luapeer: crelease call %.2f ms (%d units)\n",
                                 took * 1e3, units))
-  return function(stop, acc)
-    while not stop[1] do
-      compute(units)
-      acc.n = acc.n + 1
-    end
-  end
+  return calls_of(compute, units)
 end
 
 local function start_workers(workload, n, stop, acc)
