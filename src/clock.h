@@ -31,4 +31,18 @@ clock_timespec(uint64_t ns)
 	return ts;
 }
 
+/* Tell the CPU we are busy-waiting: on x86 "pause" keeps a polling
+ * loop from flooding the pipeline and lets a hyperthread sibling run. */
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 #endif /* BFSGIL_CLOCK_H */

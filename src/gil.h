@@ -59,6 +59,9 @@ struct thread_counters {
 	_Atomic uint64_t wait_ns;
 	_Atomic uint64_t max_wait_ns;
 	_Atomic uint64_t contended_hold_ns;
+	_Atomic uint64_t spins;		/* the thread's own: see gil_wait_for_grant */
+	_Atomic uint64_t spin_grants;
+	_Atomic uint64_t spin_ns;
 };
 
 struct bfsgil_thread {

@@ -137,6 +137,47 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 }
 
 /*
+ * Until when @self should poll for the lock before it sleeps (mutex
+ * held), or 0 not to.  Only a waiter that is next in line while the
+ * holder has been asked to give way: the grant is then on its way, and
+ * polling for it is cheaper than being woken.  Holders poll
+ * should_yield() at their own pace: a C eval loop answers within a
+ * microsecond, but a host that must be interrupted (bfsgil-lua signals
+ * its holder) answers in tens of microseconds, by which time a waiter
+ * that went straight to sleep pays a wake-up on every switch, 100 us or
+ * more on a VM (doc/bench/NOTES.md).  Bounded by spin_us, so a holder
+ * that does not answer (a long C call keeping the lock) costs at most
+ * that much CPU per request.
+ */
+static uint64_t
+gil_spin_ns(struct bfsgil *gil, struct bfsgil_thread *self, bool watching)
+{
+	struct bfsgil_thread *holder = gil_state_holder(
+		atomic_load_explicit(&gil->state, memory_order_relaxed));
+
+	if (watching || holder == NULL ||
+	    !__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED) ||
+	    runq_peek_earliest(&gil->runq) != &self->node)
+		return 0;
+	return (uint64_t)tunable_get(&gil->tunables, TUNABLE_SPIN_US) * 1000u;
+}
+
+/* Poll our park for up to @ns (gil_spin_ns), counting what it cost and
+ * whether it paid.  Whatever is posted is left for park_wait. */
+static void
+thread_spin(struct bfsgil_thread *self, uint64_t ns)
+{
+	uint64_t start = clock_now_ns(), end;
+	uint32_t posted = park_spin(&self->park, start + ns);
+
+	end = clock_now_ns();
+	counter_add(&self->counters.spins, 1);
+	if (posted & PARK_GRANT)
+		counter_add(&self->counters.spin_grants, 1);
+	counter_add(&self->counters.spin_ns, end - start);
+}
+
+/*
  * Sleep until a releaser hands us the lock.  Called with gil->lock held
  * and @self queued; returns holding the GIL, with gil->lock released,
  * and says when it woke (it then stores that in woke_at: its clock runs
@@ -153,9 +194,12 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 	for (;;) {
 		bool watching = gil->watcher == self;
 		uint64_t until = self->watch_until, now;
+		uint64_t spin = gil_spin_ns(gil, self, watching);
 		uint32_t posted;
 
 		pthread_mutex_unlock(&gil->lock);
+		if (spin != 0)
+			thread_spin(self, spin);
 		posted = park_wait(&self->park, watching, until);
 		counter_add(&self->counters.wakeups, 1);
 		if (posted & PARK_GRANT) {

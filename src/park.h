@@ -90,6 +90,15 @@ void park_post(struct park *p, uint32_t flags);
  */
 uint32_t park_wait(struct park *p, bool timed, uint64_t until_ns);
 
+/*
+ * Owner only: poll @p, without sleeping, until something is posted or
+ * CLOCK_MONOTONIC reaches @until_ns.  Returns the flags posted, left for
+ * park_wait() to consume, or 0 if none came in time.  It only reads:
+ * the post that lands meanwhile finds the owner awake and makes no
+ * FUTEX_WAKE, and the park_wait that follows returns at once.
+ */
+uint32_t park_spin(struct park *p, uint64_t until_ns);
+
 /* Clear @flag if it is posted and not yet consumed; true if it was.
  * Racing park_wait, exactly one of the two gets the flag: this is how
  * a grant is taken back (handoff.c's gil_take_back). */

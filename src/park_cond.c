@@ -88,6 +88,23 @@ park_wait(struct park *p, bool timed, uint64_t until_ns)
 	return got;
 }
 
+uint32_t
+park_spin(struct park *p, uint64_t until_ns)
+{
+	uint32_t posted;
+
+	/* The flags live under the small mutex; a poll takes it for one
+	 * read, uncontended but for the post it is waiting for. */
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		posted = p->posted;
+		pthread_mutex_unlock(&p->lock);
+		if (posted != 0 || clock_now_ns() >= until_ns)
+			return posted;
+		cpu_relax();
+	}
+}
+
 bool
 park_revoke(struct park *p, uint32_t flag)
 {

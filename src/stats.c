@@ -26,6 +26,9 @@ stats_accumulate(struct bfsgil_stats *out, const struct thread_counters *c)
 	out->wakeups += counter_read(&c->wakeups);
 	out->wait_ns += counter_read(&c->wait_ns);
 	out->contended_hold_ns += counter_read(&c->contended_hold_ns);
+	out->spins += counter_read(&c->spins);
+	out->spin_grants += counter_read(&c->spin_grants);
+	out->spin_ns += counter_read(&c->spin_ns);
 	if (max_wait > out->max_wait_ns)
 		out->max_wait_ns = max_wait;
 }

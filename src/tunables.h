@@ -21,7 +21,12 @@
 	X(PREEMPT, "preempt",                                                 \
 	  "1: a waiter with an earlier deadline than the holder's asks it to " \
 	  "give way at once; 0: waiters ask only at the end of its slice",     \
-	  0, 1, 1)
+	  0, 1, 1)                                                            \
+	X(SPIN_US, "spin_us",                                                 \
+	  "how long a waiter that has asked the holder to give way, and is "  \
+	  "next in line, polls for the handoff before it sleeps: a holder "   \
+	  "that answers within it costs no wake-up; 0 never spins",           \
+	  0, 10000, 100)
 
 enum tunable_id {
 #define TUNABLE_ENUM(id, name, desc, min, max, def) TUNABLE_##id,

@@ -39,6 +39,7 @@ START_TEST(defaults_are_the_documented_ones)
 {
 	ck_assert_int_eq(get("slice_us"), 5000);
 	ck_assert_int_eq(get("preempt"), 1);
+	ck_assert_int_eq(get("spin_us"), 100);
 }
 END_TEST
 
@@ -52,9 +53,12 @@ START_TEST(set_rejects_bad_input_and_changes_nothing)
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000001), ERANGE);
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", -5000), ERANGE);
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 2), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", -1), ERANGE);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10001), ERANGE);
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "", 1), ENOENT);
 	ck_assert_int_eq(get("slice_us"), 5000);
 	ck_assert_int_eq(get("preempt"), 1);
+	ck_assert_int_eq(get("spin_us"), 100);
 	ck_assert_int_eq(bfsgil_ctl_get(gil, NULL, &v), EINVAL);
 	ck_assert_int_eq(bfsgil_ctl_get(gil, "slice_us", NULL), EINVAL);
 	ck_assert_int_eq(bfsgil_ctl_get(gil, "nope", &v), ENOENT);
@@ -69,6 +73,10 @@ START_TEST(set_then_get_at_the_range_ends)
 	ck_assert_int_eq(get("slice_us"), 10000000);
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
 	ck_assert_int_eq(get("preempt"), 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 0), 0);
+	ck_assert_int_eq(get("spin_us"), 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
+	ck_assert_int_eq(get("spin_us"), 10000);
 }
 END_TEST
 
@@ -228,7 +236,7 @@ START_TEST(describe_lists_every_tunable)
 		ck_assert_int_eq(v, def);
 		n++;
 	}
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 3);
 	ck_assert_int_eq(bfsgil_ctl_describe(n, NULL, NULL, NULL, NULL, NULL),
 			 ENOENT);
 	ck_assert_int_eq(bfsgil_ctl_describe(0, NULL, NULL, NULL, NULL, NULL), 0);

@@ -11,6 +11,14 @@
  *             than the holder's asks it to give way at once (BFS).  0:
  *             waiters ask only when the holder's slice ends, as a purely
  *             time-sliced GIL does; useful to see what preemption buys.
+ *   spin_us   (0..10000, default 100)  once the holder has been asked to
+ *             give way, the waiter next in line polls for the lock for
+ *             up to this long before it sleeps, so a holder that answers
+ *             within it hands over to a thread that is awake (no wake-up,
+ *             tens of microseconds on a VM).  Costs at most this much CPU
+ *             per request when the holder does not answer.  0: never
+ *             poll.  Raise it for a host whose holders answer slowly
+ *             (bfsgil-lua interrupts its holder with a signal: 30-70 us).
  *
  * bfsgil_ctl_describe() lists them at run time.  Changes take effect from
  * every thread's next slice: a slice in progress keeps its length.

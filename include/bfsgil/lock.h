@@ -106,7 +106,10 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * against the slice only while another thread waits: with nobody to be
  * fair to there is nothing to charge.  Contended, the caller queues by
  * that deadline and sleeps in its own park (a futex on Linux, else a
- * condition variable) until a releasing thread hands the lock over.  If
+ * condition variable) until a releasing thread hands the lock over; if
+ * it is next in line and the holder has been asked to give way, it first
+ * polls for the handoff for up to spin_us (bfsgil/ctl.h), burning that
+ * CPU at most.  If
  * its deadline is earlier than the holder's (the holder's as reissued, if
  * it has run past its slice), the holder is asked to give way at once:
  * bfsgil_should_yield() turns true for it.  Otherwise the comparison is

@@ -49,6 +49,13 @@ struct bfsgil_stats {
 				   * thread: 1 */
 	uint64_t waiting;         /* per lock: threads queued for it now;
 				   * per thread: 1 if it is queued now */
+	uint64_t spins;           /* times a waiter polled for the lock
+				   * before sleeping (tunable spin_us):
+				   * it was next in line and the holder
+				   * had been asked to give way */
+	uint64_t spin_grants;     /* of those, times the lock came while
+				   * polling: a wake-up saved */
+	uint64_t spin_ns;         /* CPU time spent polling */
 };
 
 /**

@@ -1,6 +1,6 @@
 /*
  * chaos.c: the thread that changes things under the workers' feet, as an
- * interpreter's tooling would: slice_us and preempt through the named
+ * interpreter's tooling would: slice_us, preempt and spin_us through the named
  * setter, other threads' nice through their handles, and calls on
  * another thread's handle that must be refused (EPERM) without effect.
  */
@@ -67,6 +67,14 @@ chaos_step(struct stress *st, uint64_t *rng)
 		/* preempt=0 a tenth of the time. */
 		expect("bfsgil_ctl_set(preempt)",
 		       bfsgil_ctl_set(st->gil, "preempt", stress_between(rng, 0, 9) != 0), 0);
+		return;
+	}
+	if (r < 40) {
+		/* No polling a quarter of the time, else up to 2 ms. */
+		expect("bfsgil_ctl_set(spin_us)",
+		       bfsgil_ctl_set(st->gil, "spin_us",
+				      stress_between(rng, 0, 3) == 0 ? 0 :
+				      (long long)stress_between(rng, 1, 2000)), 0);
 		return;
 	}
 	pthread_mutex_lock(&st->handles);

@@ -111,7 +111,7 @@ audit(struct stress *st)
 
 #define MONOTONIC_FIELDS(X) X(acquires) X(contended) X(handoffs) X(yields) \
 	X(preempt_requests) X(slice_expiries) X(wakeups) X(wait_ns) \
-	X(contended_hold_ns) X(max_wait_ns)
+	X(contended_hold_ns) X(max_wait_ns) X(spins) X(spin_grants) X(spin_ns)
 
 static void
 check_live_stats(const struct stress *st, struct bfsgil_stats *prev)
@@ -166,6 +166,14 @@ monitor_check_quiescent(struct stress *st, const struct bfsgil_stats *before,
 	if (atomic_load(&st->holder) != NULL)
 		stress_fail("end of phase: the holder record still names worker %d",
 			    atomic_load(&st->holder)->id);
+	if (now.spin_grants > now.spins)
+		stress_fail("end of phase: %" PRIu64 " polls got the lock, of %" PRIu64,
+			    now.spin_grants, now.spins);
+	/* A grant caught polling ends one contended acquisition. */
+	if (now.spin_grants - before->spin_grants > now.contended - before->contended)
+		stress_fail("end of phase: %" PRIu64 " polls got the lock in %" PRIu64
+			    " contended acquisitions", now.spin_grants - before->spin_grants,
+			    now.contended - before->contended);
 	if (now.handoffs != now.contended)
 		stress_fail("end of phase: %" PRIu64 " handoffs but %" PRIu64
 			    " contended acquisitions", now.handoffs, now.contended);

@@ -58,6 +58,9 @@ stress_stats_add(struct bfsgil_stats *sum, const struct bfsgil_stats *s)
 	sum->wakeups += s->wakeups;
 	sum->wait_ns += s->wait_ns;
 	sum->contended_hold_ns += s->contended_hold_ns;
+	sum->spins += s->spins;
+	sum->spin_grants += s->spin_grants;
+	sum->spin_ns += s->spin_ns;
 	if (s->max_wait_ns > sum->max_wait_ns)
 		sum->max_wait_ns = s->max_wait_ns;
 }

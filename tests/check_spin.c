@@ -1,0 +1,235 @@
+/*
+ * check_spin.c: the asker's poll (tunable spin_us).  A waiter that is
+ * next in line once the holder has been asked to give way polls for the
+ * lock before it sleeps, so a holder that answers at once hands over to
+ * a thread that is awake; a waiter that is not next sleeps at once; with
+ * spin_us=0 nobody polls; and a poll ends at its bound when the holder
+ * does not answer.  What polling did is read off the thread's own
+ * counters (spins, spin_grants, spin_ns: bfsgil/stats.h), never off the
+ * clock, so no case here bounds a time.
+ */
+#include <stdatomic.h>
+
+#include "harness.h"
+#include "fixture_nice.h"
+
+#define MS UINT64_C(1000000)
+#define ROUNDS 20
+
+static atomic_int holder_turns, holder_stop;
+
+/* A C eval loop: holds the lock, polls should_yield at every "opcode",
+ * gives way within a microsecond of being asked, and counts each time
+ * it has the lock back.  Nice 19: every other thread's deadline is
+ * earlier, so each acquire asks it to give way at once. */
+static void *
+answering_holder_main(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_set_nice(t, 19), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	while (!atomic_load(&holder_stop)) {
+		atomic_fetch_add(&holder_turns, 1);
+		while (!bfsgil_should_yield(t) && !atomic_load(&holder_stop))
+			;
+		ck_assert_int_eq(bfsgil_yield(t), 0);
+	}
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+/* Take the lock from the answering holder ROUNDS times, each time once
+ * it is running again (so it is never taken back while asleep, which
+ * would need no wait at all), and return our counters. */
+static struct bfsgil_stats
+ask_answering_holder(void)
+{
+	struct bfsgil_stats st;
+	pthread_t holder;
+
+	atomic_store(&holder_turns, 0);
+	atomic_store(&holder_stop, 0);
+	holder = harness_spawn(answering_holder_main, NULL);
+	for (int i = 0; i < ROUNDS; i++) {
+		while (atomic_load(&holder_turns) <= i)
+			sched_yield();
+		ck_assert_int_eq(bfsgil_acquire(self), 0);
+		ck_assert_int_eq(bfsgil_release(self), 0);
+	}
+	atomic_store(&holder_stop, 1);
+	harness_join(holder);
+	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+	ck_assert_uint_eq(st.contended, ROUNDS);
+	return st;
+}
+
+START_TEST(asker_next_in_line_gets_the_lock_while_polling)
+{
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
+	st = ask_answering_holder();
+	/* Every acquire asked, as the next in line: one poll each. */
+	ck_assert_uint_eq(st.spins, ROUNDS);
+	/* The holder answers within microseconds; a poll misses only if
+	 * the holder loses its CPU for the whole 10 ms, which a busy
+	 * machine does now and then, never for half the rounds. */
+	ck_assert_msg(st.spin_grants >= ROUNDS / 2,
+		      "%llu of %d polls got the lock",
+		      (unsigned long long)st.spin_grants, ROUNDS);
+	ck_assert_uint_gt(st.spin_ns, 0);
+}
+END_TEST
+
+START_TEST(with_spin_us_0_an_asker_sleeps_at_once)
+{
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 0), 0);
+	st = ask_answering_holder();
+	ck_assert_uint_eq(st.spins, 0);
+	ck_assert_uint_eq(st.spin_grants, 0);
+	ck_assert_uint_eq(st.spin_ns, 0);
+}
+END_TEST
+
+/* A holder that does not answer: it keeps the lock until @until says
+ * so, then releases.  As a C call that keeps the lock would. */
+struct stubborn {
+	bool (*until)(void);
+	atomic_int holding;
+};
+
+static void *
+stubborn_holder_main(void *arg)
+{
+	struct stubborn *h = arg;
+	bfsgil_thread_t *t;
+
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_set_nice(t, 19), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	atomic_store(&h->holding, 1);
+	while (!h->until())
+		sched_yield();
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+static pthread_t
+stubborn_start(struct stubborn *h, bool (*until)(void))
+{
+	pthread_t t;
+
+	h->until = until;
+	atomic_store(&h->holding, 0);
+	t = harness_spawn(stubborn_holder_main, h);
+	while (!atomic_load(&h->holding))
+		sched_yield();
+	return t;
+}
+
+static uint64_t
+spins_of(const bfsgil_thread_t *t)
+{
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_thread_stats(t, &st), 0);
+	return st.spins;
+}
+
+/* Until our poll has ended: its count goes up only when it does. */
+static bool
+self_done_polling(void)
+{
+	return spins_of(self) == 1;
+}
+
+START_TEST(polling_ends_at_spin_us_when_the_holder_does_not_answer)
+{
+	struct stubborn h;
+	struct bfsgil_stats st;
+	pthread_t holder;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
+	holder = stubborn_start(&h, self_done_polling);
+	/* Asks, polls for 2 ms, sleeps; the holder lets go only once the
+	 * poll is over, so a poll that did not end would hang the case. */
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	harness_join(holder);
+	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+	ck_assert_uint_eq(st.spins, 1);
+	ck_assert_uint_eq(st.spin_grants, 0);
+	ck_assert_uint_ge(st.spin_ns, 2 * MS);
+}
+END_TEST
+
+/* The second waiter of the next case: it queues once self has asked
+ * the holder, with a later deadline (nice 10 against self's 0). */
+static void *
+second_waiter_main(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_set_nice(t, 10), 0);
+	harness_wait_for_waiters(gil, 1);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+static bool
+both_queued(void)
+{
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	return st.waiting >= 2;
+}
+
+START_TEST(only_the_next_in_line_polls)
+{
+	struct stubborn h;
+	struct bfsgil_stats st;
+	pthread_t holder, waiter;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
+	holder = stubborn_start(&h, both_queued);
+	waiter = harness_spawn(second_waiter_main, NULL);
+	/* We ask the holder and are next in line; the second waiter
+	 * queues behind us, the holder asked already. */
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	harness_join(holder);
+	harness_join(waiter);
+	ck_assert_uint_eq(spins_of(self), 1);
+	/* The lock's total keeps the counts of the threads that have
+	 * detached: the second waiter never polled, nor the holder. */
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	ck_assert_uint_eq(st.spins, 1);
+}
+END_TEST
+
+Suite *
+make_suite(void)
+{
+	Suite *s = suite_create("spin");
+	const struct harness_case cases[] = {
+		{ "next_in_line_polls", asker_next_in_line_gets_the_lock_while_polling, 30 },
+		{ "spin_us_0_sleeps", with_spin_us_0_an_asker_sleeps_at_once, 30 },
+		{ "poll_is_bounded", polling_ends_at_spin_us_when_the_holder_does_not_answer, 30 },
+		{ "only_next_polls", only_the_next_in_line_polls, 30 },
+	};
+
+	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);
+	return s;
+}
