@@ -2,9 +2,14 @@
  * gil.c: the life of a lock and of its thread handles: create, destroy,
  * attach, detach, nice.
  */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
+#endif
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "annotate.h"
 #include "gil.h"
@@ -21,6 +26,25 @@ alloc_cacheline(size_t size)
 	if (p != NULL)
 		memset(p, 0, size);
 	return p;
+}
+
+/* Can this process's threads run on more than one CPU?  If not, a
+ * waiter that polls for the lock keeps the holder it waits for off the
+ * only CPU (handoff.c, gil_spin_ns).  Threads inherit their creator's
+ * affinity, so the creating thread's is the best guess a lock can make
+ * without a system call per wait.  Unknown: assume more than one. */
+static bool
+gil_more_than_one_cpu(void)
+{
+	long n;
+#if defined(__linux__) && defined(CPU_COUNT)
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set) > 1;
+#endif
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n != 1;
 }
 
 int
@@ -42,6 +66,11 @@ bfsgil_create(bfsgil_t **gilp)
 		return err;
 	}
 	atomic_init(&gil->state, 0);
+	atomic_init(&gil->spinner, NULL);
+	gil->may_spin = gil_more_than_one_cpu();
+	/* Written under the mutex, read by a polling waiter without it,
+	 * and only compared (gil.h). */
+	BFSGIL_RACY_BY_DESIGN(&gil->spinner, sizeof(gil->spinner));
 	/* Only ever touched through atomics, racing by design: what its
 	 * release and acquire order is told to the tools where they happen
 	 * (handoff.c, annotate.h).  The tunables are atomics that setters

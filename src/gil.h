@@ -98,6 +98,15 @@ struct bfsgil {
 	 * so that someone asks the holder to give way then.  NULL when the
 	 * queue is empty or the holder has already been asked. */
 	struct bfsgil_thread *watcher;
+	/* The waiter that last started to poll for the lock (gil_spin_ns),
+	 * written under the mutex.  A poller stops as soon as it is no
+	 * longer this one, so a newcomer that takes the head of the queue
+	 * ends the old poll without waking anyone.  Only ever compared,
+	 * never dereferenced: a stale value is harmless. */
+	_Atomic(struct bfsgil_thread *) spinner;
+	/* More than one CPU to run on when the lock was created: a poll
+	 * on the only CPU keeps the holder it waits for off it. */
+	bool may_spin;
 	struct bfsgil_thread *threads;	/* attached list */
 	uint64_t nthreads;
 	/* Counters of threads that detached (or vanished in a fork). */

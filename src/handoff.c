@@ -137,7 +137,7 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 }
 
 /*
- * Until when @self should poll for the lock before it sleeps (mutex
+ * How long @self should poll for the lock before it sleeps (mutex
  * held), or 0 not to.  Only a waiter that is next in line while the
  * holder has been asked to give way: the grant is then on its way, and
  * polling for it is cheaper than being woken.  Holders poll
@@ -147,34 +147,54 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
  * that went straight to sleep pays a wake-up on every switch, 100 us or
  * more on a VM (doc/bench/NOTES.md).  Bounded by spin_us, so a holder
  * that does not answer (a long C call keeping the lock) costs at most
- * that much CPU per request.
+ * that much CPU per request.  One poller at a time: becoming the
+ * spinner ends an earlier poll (thread_spin looks), so a newcomer that
+ * takes the head of the queue does not leave two CPUs polling while
+ * the holder needs one to answer.  Never with one CPU (may_spin).
  */
 static uint64_t
 gil_spin_ns(struct bfsgil *gil, struct bfsgil_thread *self, bool watching)
 {
 	struct bfsgil_thread *holder = gil_state_holder(
 		atomic_load_explicit(&gil->state, memory_order_relaxed));
+	uint64_t ns = (uint64_t)tunable_get(&gil->tunables, TUNABLE_SPIN_US) *
+		      1000u;
 
-	if (watching || holder == NULL ||
+	if (ns == 0 || !gil->may_spin || watching || holder == NULL ||
 	    !__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED) ||
 	    runq_peek_earliest(&gil->runq) != &self->node)
 		return 0;
-	return (uint64_t)tunable_get(&gil->tunables, TUNABLE_SPIN_US) * 1000u;
+	atomic_store_explicit(&gil->spinner, self, memory_order_relaxed);
+	return ns;
 }
 
-/* Poll our park for up to @ns (gil_spin_ns), counting what it cost and
- * whether it paid.  Whatever is posted is left for park_wait. */
-static void
-thread_spin(struct bfsgil_thread *self, uint64_t ns)
+/*
+ * Poll our park for up to @ns (gil_spin_ns), until something is posted
+ * or another waiter has become the spinner; count what it cost.  What is
+ * posted is left for park_wait.  True if a grant came while polling.
+ */
+static bool
+thread_spin(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t ns)
 {
-	uint64_t start = clock_now_ns(), end;
-	uint32_t posted = park_spin(&self->park, start + ns);
+	uint64_t start = clock_now_ns(), now = start;
+	uint32_t posted;
 
-	end = clock_now_ns();
+	for (unsigned i = 1;; i++) {
+		posted = park_peek(&self->park);
+		if (posted != 0 ||
+		    atomic_load_explicit(&gil->spinner, memory_order_relaxed) !=
+			    self)
+			break;
+		cpu_relax();
+		/* A clock read costs about 26 ns: one every 64 looks. */
+		if (i % 64 == 0 && (now = clock_now_ns()) >= start + ns)
+			break;
+	}
+	if (now < start + ns)
+		now = clock_now_ns();
 	counter_add(&self->counters.spins, 1);
-	if (posted & PARK_GRANT)
-		counter_add(&self->counters.spin_grants, 1);
-	counter_add(&self->counters.spin_ns, end - start);
+	counter_add(&self->counters.spin_ns, now - start);
+	return (posted & PARK_GRANT) != 0;
 }
 
 /*
@@ -197,12 +217,18 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 		uint64_t spin = gil_spin_ns(gil, self, watching);
 		uint32_t posted;
 
+		bool spun_in = false;
+
 		pthread_mutex_unlock(&gil->lock);
 		if (spin != 0)
-			thread_spin(self, spin);
+			spun_in = thread_spin(gil, self, spin);
 		posted = park_wait(&self->park, watching, until);
 		counter_add(&self->counters.wakeups, 1);
 		if (posted & PARK_GRANT) {
+			/* Seen while polling and still ours: a take-back
+			 * (park_revoke) may have taken it in between. */
+			if (spun_in)
+				counter_add(&self->counters.spin_grants, 1);
 			BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit(
 				&gil->state, memory_order_acquire)) == self);
 			now = clock_now_ns();

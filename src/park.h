@@ -91,13 +91,14 @@ void park_post(struct park *p, uint32_t flags);
 uint32_t park_wait(struct park *p, bool timed, uint64_t until_ns);
 
 /*
- * Owner only: poll @p, without sleeping, until something is posted or
- * CLOCK_MONOTONIC reaches @until_ns.  Returns the flags posted, left for
- * park_wait() to consume, or 0 if none came in time.  It only reads:
- * the post that lands meanwhile finds the owner awake and makes no
- * FUTEX_WAKE, and the park_wait that follows returns at once.
+ * Owner only: the flags posted to @p and not yet consumed, without
+ * consuming them or sleeping: one look, for a waiter that polls before
+ * it sleeps (handoff.c's thread_spin).  A post that lands while the
+ * owner polls finds it awake and makes no FUTEX_WAKE; the park_wait that
+ * follows returns at once.  On the condvar park the look takes the
+ * small mutex only if it is free, so a poster is never held up by it.
  */
-uint32_t park_spin(struct park *p, uint64_t until_ns);
+uint32_t park_peek(struct park *p);
 
 /* Clear @flag if it is posted and not yet consumed; true if it was.
  * Racing park_wait, exactly one of the two gets the flag: this is how

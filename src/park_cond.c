@@ -89,20 +89,19 @@ park_wait(struct park *p, bool timed, uint64_t until_ns)
 }
 
 uint32_t
-park_spin(struct park *p, uint64_t until_ns)
+park_peek(struct park *p)
 {
 	uint32_t posted;
 
-	/* The flags live under the small mutex; a poll takes it for one
-	 * read, uncontended but for the post it is waiting for. */
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		posted = p->posted;
-		pthread_mutex_unlock(&p->lock);
-		if (posted != 0 || clock_now_ns() >= until_ns)
-			return posted;
-		cpu_relax();
-	}
+	/* Busy: a poster has it, so whatever it posts is seen next look.
+	 * Never lock(): a poller re-taking the mutex look after look
+	 * could keep the poster, which holds the lock's own mutex, off
+	 * it. */
+	if (pthread_mutex_trylock(&p->lock) != 0)
+		return 0;
+	posted = p->posted;
+	pthread_mutex_unlock(&p->lock);
+	return posted;
 }
 
 bool

@@ -104,19 +104,9 @@ park_wait(struct park *p, bool timed, uint64_t until_ns)
 }
 
 uint32_t
-park_spin(struct park *p, uint64_t until_ns)
+park_peek(struct park *p)
 {
-	uint32_t v;
-
-	for (unsigned i = 1;; i++) {
-		v = atomic_load_explicit(&p->word, memory_order_relaxed);
-		if (v & PARK_FLAGS)
-			return v & PARK_FLAGS;
-		cpu_relax();
-		/* A clock read costs about 26 ns: one every 64 polls. */
-		if (i % 64 == 0 && clock_now_ns() >= until_ns)
-			return 0;
-	}
+	return atomic_load_explicit(&p->word, memory_order_relaxed) & PARK_FLAGS;
 }
 
 bool

@@ -8,6 +8,8 @@
  * counters (spins, spin_grants, spin_ns: bfsgil/stats.h), never off the
  * clock, so no case here bounds a time.
  */
+#define _GNU_SOURCE	/* CPU affinity, for the one-CPU case */
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "harness.h"
@@ -219,6 +221,130 @@ START_TEST(only_the_next_in_line_polls)
 }
 END_TEST
 
+/* Behind a holder nobody has asked: nice 0 holds, nice 19 queues and
+ * watches its slice, nice 10 queues ahead of it (first in line, not
+ * the watcher): neither may poll, the grant is not on its way. */
+static int waiter_nice;
+
+static void *
+nice_waiter_main(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_set_nice(t, waiter_nice), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+START_TEST(waiters_behind_a_holder_nobody_asked_do_not_poll)
+{
+	struct bfsgil_stats st;
+	pthread_t late, next;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
+	/* self is the holder here, at nice 0. */
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	waiter_nice = 19;
+	late = harness_spawn(nice_waiter_main, NULL);
+	harness_wait_for_waiters(gil, 1);
+	waiter_nice = 10;
+	next = harness_spawn(nice_waiter_main, NULL);
+	harness_wait_for_waiters(gil, 2);
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	ck_assert_uint_eq(st.preempt_requests, 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	harness_join(late);
+	harness_join(next);
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	ck_assert_uint_eq(st.spins, 0);
+}
+END_TEST
+
+/* A newcomer that takes the head of the queue while an earlier waiter
+ * polls ends that poll: one poller at a time, since on two CPUs two
+ * pollers leave the holder none to answer on. */
+static void *
+newcomer_main(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	harness_wait_for_waiters(gil, 1);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+static bool
+both_queued_and_self_done_polling(void)
+{
+	return both_queued() && self_done_polling();
+}
+
+START_TEST(a_newcomer_at_the_head_ends_the_earlier_poll)
+{
+	struct stubborn h;
+	struct bfsgil_stats st;
+	pthread_t holder, newcomer;
+
+	/* The longest poll there is: ours must end long before it. */
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
+	ck_assert_int_eq(bfsgil_set_nice(self, 10), 0);
+	holder = stubborn_start(&h, both_queued_and_self_done_polling);
+	newcomer = harness_spawn(newcomer_main, NULL);
+	/* Nice 10 beats the holder's 19: we ask and poll; the nice-0
+	 * newcomer then queues ahead of us and takes over the poll. */
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	harness_join(holder);
+	harness_join(newcomer);
+	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+	ck_assert_uint_eq(st.spins, 1);
+	ck_assert_uint_eq(st.spin_grants, 0);
+	ck_assert_msg(st.spin_ns < 10 * MS, "polled %llu us of its 10000",
+		      (unsigned long long)(st.spin_ns / 1000));
+}
+END_TEST
+
+#ifdef __linux__
+START_TEST(on_one_cpu_nobody_polls)
+{
+	bfsgil_t *saved_gil = gil;
+	bfsgil_thread_t *saved_self = self;
+	cpu_set_t all, one;
+	struct bfsgil_stats st;
+
+	/* A lock created by a thread that may run on one CPU only, and
+	 * every thread after it on that CPU (they inherit it). */
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_int_eq(bfsgil_create(&gil), 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
+	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
+	st = ask_answering_holder();
+	ck_assert_int_eq(bfsgil_detach(self), 0);
+	ck_assert_int_eq(bfsgil_destroy(gil), 0);
+	gil = saved_gil;
+	self = saved_self;
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+	ck_assert_uint_eq(st.spins, 0);
+}
+END_TEST
+#endif
+
 Suite *
 make_suite(void)
 {
@@ -228,6 +354,11 @@ make_suite(void)
 		{ "spin_us_0_sleeps", with_spin_us_0_an_asker_sleeps_at_once, 30 },
 		{ "poll_is_bounded", polling_ends_at_spin_us_when_the_holder_does_not_answer, 30 },
 		{ "only_next_polls", only_the_next_in_line_polls, 30 },
+		{ "unasked_no_poll", waiters_behind_a_holder_nobody_asked_do_not_poll, 30 },
+		{ "newcomer_ends_poll", a_newcomer_at_the_head_ends_the_earlier_poll, 30 },
+#ifdef __linux__
+		{ "one_cpu_no_poll", on_one_cpu_nobody_polls, 30 },
+#endif
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

@@ -17,11 +17,15 @@
  *             within it hands over to a thread that is awake (no wake-up,
  *             tens of microseconds on a VM).  Costs at most this much CPU
  *             per request when the holder does not answer.  0: never
- *             poll.  Raise it for a host whose holders answer slowly
- *             (bfsgil-lua interrupts its holder with a signal: 30-70 us).
+ *             poll.  One waiter polls at a time, and nobody on a lock
+ *             created by a thread that may run on one CPU only.  Raise
+ *             it for a host whose holders take longer than 100 us to
+ *             answer (bfsgil-lua, which signals its holder, takes 30-70).
+ *             Read at every wait, so a change applies from the next.
  *
  * bfsgil_ctl_describe() lists them at run time.  Changes take effect from
- * every thread's next slice: a slice in progress keeps its length.
+ * every thread's next slice (spin_us: its next wait): a slice in progress
+ * keeps its length.
  *
  * Passing a NULL lock to the setters and getters reads or writes the
  * process defaults that later bfsgil_create() calls start from.  The

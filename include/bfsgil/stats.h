@@ -35,8 +35,10 @@ struct bfsgil_stats {
 	uint64_t yields;          /* bfsgil_yield calls that found a waiter */
 	uint64_t preempt_requests;/* times a holder was asked to give way */
 	uint64_t slice_expiries;  /* slices used up; each reissued a deadline */
-	uint64_t wakeups;         /* times a waiting thread woke: a handoff
-				   * to it, a watcher's timer, or a poke */
+	uint64_t wakeups;         /* times a waiting thread's wait ended: a
+				   * handoff to it (also one seen while
+				   * polling, without sleeping), a
+				   * watcher's timer, or a poke */
 	uint64_t wait_ns;         /* total time waiting to acquire */
 	uint64_t max_wait_ns;     /* longest single wait */
 	uint64_t contended_hold_ns;/* time holding while another thread
@@ -54,8 +56,10 @@ struct bfsgil_stats {
 				   * it was next in line and the holder
 				   * had been asked to give way */
 	uint64_t spin_grants;     /* of those, times the lock came while
-				   * polling: a wake-up saved */
-	uint64_t spin_ns;         /* CPU time spent polling */
+				   * polling and stayed ours: a wake-up
+				   * saved */
+	uint64_t spin_ns;         /* wall time spent polling (CPU time,
+				   * unless the poller lost its CPU) */
 };
 
 /**
