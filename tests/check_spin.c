@@ -172,22 +172,36 @@ START_TEST(polling_ends_at_spin_us_when_the_holder_does_not_answer)
 }
 END_TEST
 
-/* The second waiter of the next case: it queues once self has asked
- * the holder, with a later deadline (nice 10 against self's 0). */
+/* A thread that takes the lock once, at @nice, once @after threads are
+ * queued (0: at once), then leaves. */
+struct visitor {
+	int nice;
+	uint64_t after;
+};
+
 static void *
-second_waiter_main(void *arg)
+visitor_main(void *arg)
 {
+	const struct visitor *v = arg;
 	bfsgil_thread_t *t;
 
-	(void)arg;
 	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_set_nice(t, 10), 0);
-	harness_wait_for_waiters(gil, 1);
+	ck_assert_int_eq(bfsgil_set_nice(t, v->nice), 0);
+	if (v->after > 0)
+		harness_wait_for_waiters(gil, v->after);
 	ck_assert_int_eq(bfsgil_acquire(t), 0);
 	ck_assert_int_eq(bfsgil_release(t), 0);
 	ck_assert_int_eq(bfsgil_detach(t), 0);
 	return NULL;
 }
+
+/* only_next_polls: queues once self has asked, behind it (nice 10
+ * against self's 0).  unasked_no_poll: a nice-19 waiter, then a nice-10
+ * one.  newcomer_ends_poll: queues ahead of the polling self. */
+static const struct visitor second = { .nice = 10, .after = 1 };
+static const struct visitor late_v = { .nice = 19 };
+static const struct visitor next_v = { .nice = 10 };
+static const struct visitor newcomer_v = { .nice = 0, .after = 1 };
 
 static bool
 both_queued(void)
@@ -205,8 +219,9 @@ START_TEST(only_the_next_in_line_polls)
 	pthread_t holder, waiter;
 
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
+
 	holder = stubborn_start(&h, both_queued);
-	waiter = harness_spawn(second_waiter_main, NULL);
+	waiter = harness_spawn(visitor_main, (void *)&second);
 	/* We ask the holder and are next in line; the second waiter
 	 * queues behind us, the holder asked already. */
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
@@ -224,22 +239,6 @@ END_TEST
 /* Behind a holder nobody has asked: nice 0 holds, nice 19 queues and
  * watches its slice, nice 10 queues ahead of it (first in line, not
  * the watcher): neither may poll, the grant is not on its way. */
-static int waiter_nice;
-
-static void *
-nice_waiter_main(void *arg)
-{
-	bfsgil_thread_t *t;
-
-	(void)arg;
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_set_nice(t, waiter_nice), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 START_TEST(waiters_behind_a_holder_nobody_asked_do_not_poll)
 {
 	struct bfsgil_stats st;
@@ -248,11 +247,10 @@ START_TEST(waiters_behind_a_holder_nobody_asked_do_not_poll)
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
 	/* self is the holder here, at nice 0. */
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	waiter_nice = 19;
-	late = harness_spawn(nice_waiter_main, NULL);
+
+	late = harness_spawn(visitor_main, (void *)&late_v);
 	harness_wait_for_waiters(gil, 1);
-	waiter_nice = 10;
-	next = harness_spawn(nice_waiter_main, NULL);
+	next = harness_spawn(visitor_main, (void *)&next_v);
 	harness_wait_for_waiters(gil, 2);
 	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
 	ck_assert_uint_eq(st.preempt_requests, 0);
@@ -267,20 +265,6 @@ END_TEST
 /* A newcomer that takes the head of the queue while an earlier waiter
  * polls ends that poll: one poller at a time, since on two CPUs two
  * pollers leave the holder none to answer on. */
-static void *
-newcomer_main(void *arg)
-{
-	bfsgil_thread_t *t;
-
-	(void)arg;
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	harness_wait_for_waiters(gil, 1);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 static bool
 both_queued_and_self_done_polling(void)
 {
@@ -297,7 +281,7 @@ START_TEST(a_newcomer_at_the_head_ends_the_earlier_poll)
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
 	ck_assert_int_eq(bfsgil_set_nice(self, 10), 0);
 	holder = stubborn_start(&h, both_queued_and_self_done_polling);
-	newcomer = harness_spawn(newcomer_main, NULL);
+	newcomer = harness_spawn(visitor_main, (void *)&newcomer_v);
 	/* Nice 10 beats the holder's 19: we ask and poll; the nice-0
 	 * newcomer then queues ahead of us and takes over the poll. */
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
