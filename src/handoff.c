@@ -216,7 +216,6 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 		uint64_t until = self->watch_until, now;
 		uint64_t spin = gil_spin_ns(gil, self, watching);
 		uint32_t posted;
-
 		bool spun_in = false;
 
 		pthread_mutex_unlock(&gil->lock);

@@ -23,9 +23,9 @@
 	  "give way at once; 0: waiters ask only at the end of its slice",     \
 	  0, 1, 1)                                                            \
 	X(SPIN_US, "spin_us",                                                 \
-	  "how long a waiter that has asked the holder to give way, and is "  \
-	  "next in line, polls for the handoff before it sleeps: a holder "   \
-	  "that answers within it costs no wake-up; 0 never spins",           \
+	  "once the holder has been asked to give way, how long the waiter "  \
+	  "next in line polls for the handoff before it sleeps: a holder "    \
+	  "that answers within it costs no wake-up; 0 never polls",           \
 	  0, 10000, 100)
 
 enum tunable_id {

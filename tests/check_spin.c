@@ -152,19 +152,36 @@ self_done_polling(void)
 	return spins_of(self) == 1;
 }
 
-START_TEST(polling_ends_at_spin_us_when_the_holder_does_not_answer)
+struct visitor;
+static void *visitor_main(void *arg);
+
+/* A stubborn holder that lets go once @until says so, @other (may be
+ * NULL) taking the lock once beside us, and self taking it once: the
+ * shape of the cases below, which differ in who comes when. */
+static void
+self_asks_stubborn_holder(bool (*until)(void), const struct visitor *other)
 {
 	struct stubborn h;
-	struct bfsgil_stats st;
-	pthread_t holder;
+	pthread_t holder, t;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
-	holder = stubborn_start(&h, self_done_polling);
-	/* Asks, polls for 2 ms, sleeps; the holder lets go only once the
-	 * poll is over, so a poll that did not end would hang the case. */
+	holder = stubborn_start(&h, until);
+	if (other != NULL)
+		t = harness_spawn(visitor_main, (void *)other);
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
 	ck_assert_int_eq(bfsgil_release(self), 0);
 	harness_join(holder);
+	if (other != NULL)
+		harness_join(t);
+}
+
+START_TEST(polling_ends_at_spin_us_when_the_holder_does_not_answer)
+{
+	struct bfsgil_stats st;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
+	/* Asks, polls for 2 ms, sleeps; the holder lets go only once the
+	 * poll is over, so a poll that did not end would hang the case. */
+	self_asks_stubborn_holder(self_done_polling, NULL);
 	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
 	ck_assert_uint_eq(st.spins, 1);
 	ck_assert_uint_eq(st.spin_grants, 0);
@@ -214,20 +231,12 @@ both_queued(void)
 
 START_TEST(only_the_next_in_line_polls)
 {
-	struct stubborn h;
 	struct bfsgil_stats st;
-	pthread_t holder, waiter;
 
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 2000), 0);
-
-	holder = stubborn_start(&h, both_queued);
-	waiter = harness_spawn(visitor_main, (void *)&second);
 	/* We ask the holder and are next in line; the second waiter
 	 * queues behind us, the holder asked already. */
-	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	ck_assert_int_eq(bfsgil_release(self), 0);
-	harness_join(holder);
-	harness_join(waiter);
+	self_asks_stubborn_holder(both_queued, &second);
 	ck_assert_uint_eq(spins_of(self), 1);
 	/* The lock's total keeps the counts of the threads that have
 	 * detached: the second waiter never polled, nor the holder. */
@@ -247,7 +256,6 @@ START_TEST(waiters_behind_a_holder_nobody_asked_do_not_poll)
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
 	/* self is the holder here, at nice 0. */
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
-
 	late = harness_spawn(visitor_main, (void *)&late_v);
 	harness_wait_for_waiters(gil, 1);
 	next = harness_spawn(visitor_main, (void *)&next_v);
@@ -273,21 +281,14 @@ both_queued_and_self_done_polling(void)
 
 START_TEST(a_newcomer_at_the_head_ends_the_earlier_poll)
 {
-	struct stubborn h;
 	struct bfsgil_stats st;
-	pthread_t holder, newcomer;
 
 	/* The longest poll there is: ours must end long before it. */
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
 	ck_assert_int_eq(bfsgil_set_nice(self, 10), 0);
-	holder = stubborn_start(&h, both_queued_and_self_done_polling);
-	newcomer = harness_spawn(visitor_main, (void *)&newcomer_v);
 	/* Nice 10 beats the holder's 19: we ask and poll; the nice-0
 	 * newcomer then queues ahead of us and takes over the poll. */
-	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	ck_assert_int_eq(bfsgil_release(self), 0);
-	harness_join(holder);
-	harness_join(newcomer);
+	self_asks_stubborn_holder(both_queued_and_self_done_polling, &newcomer_v);
 	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
 	ck_assert_uint_eq(st.spins, 1);
 	ck_assert_uint_eq(st.spin_grants, 0);
