@@ -14,6 +14,7 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 {
 	struct bfsgil_thread *t, *next;
 	uintptr_t s;
+	bool acquired;
 	int err;
 
 	if (gil == NULL || self == NULL || self->gil != gil)
@@ -27,22 +28,31 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	err = park_reset_after_fork(&self->park);
 	if (err != 0)
 		return err;
+	/* A hook_add cut short by fork() left a slot either free or whole
+	 * (its mask is stored last), but perhaps not yet in the mask. */
+	hook_update_mask(gil);
 	/* Before the handles go: clearing marks each queued node. */
 	runq_clear(&gil->runq);
+	/* Held, as DETACH's callbacks are promised (bfsgil/hook.h); nobody
+	 * else is there to want it. */
+	pthread_mutex_lock(&gil->lock);
 	for (t = gil->threads; t != NULL; t = next) {
 		next = t->next;
 		if (t == self)
 			continue;
+		gil_send_detach(gil, t);
 		gil_unlink_thread(gil, t);
 		/* Not park_destroy: see park_reset_after_fork.  The memory
 		 * is all there is to reclaim. */
 		free(t);
 	}
+	pthread_mutex_unlock(&gil->lock);
 	gil->watcher = NULL;
 	__atomic_store_n(&self->head.yield_requested, 0, __ATOMIC_RELAXED);
 	self->owner = pthread_self();
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
-	if (gil_state_holder(s) != self) {
+	acquired = gil_state_holder(s) != self;
+	if (acquired) {
 		uint64_t now = clock_now_ns();
 
 		policy_request(&self->slice, now, gil_slice_ns(gil),
@@ -54,5 +64,13 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	atomic_store_explicit(&self->woke_at, 0, memory_order_relaxed);
 	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
+	/* The child's caller holds now, whether or not it did in the
+	 * parent: a trace must see it take the lock. */
+	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) {
+		struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ACQUIRED, self,
+						   clock_now_ns(), NULL);
+
+		hook_send_own(self, &ev);
+	}
 	return 0;
 }

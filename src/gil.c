@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "annotate.h"
+#include "clock.h"
 #include "gil.h"
 #include "invariant.h"
 
@@ -78,10 +79,12 @@ bfsgil_create(bfsgil_t **gilp)
 	 * value or the new, and either is a valid setting. */
 	BFSGIL_RACY_BY_DESIGN(&gil->state, sizeof(gil->state));
 	BFSGIL_RACY_BY_DESIGN(&gil->tunables, sizeof(gil->tunables));
-	/* The hooks' mask is an atomic so that a sender may read it
-	 * without the mutex; today's only sender (gil_watch) holds it
-	 * anyway, so the tools see no race, but say so for the next. */
-	BFSGIL_RACY_BY_DESIGN(&gil->hooks.mask, sizeof(gil->hooks.mask));
+	/* The hooks' mask and table are atomics that senders read without
+	 * the mutex; a remover waits for them through each thread's
+	 * hook_seq, whose edge the tools are told of (hook.c). */
+	atomic_init(&gil->hook_mask, 0);
+	BFSGIL_RACY_BY_DESIGN(&gil->hook_mask, sizeof(gil->hook_mask));
+	BFSGIL_RACY_BY_DESIGN(&gil->hooks, sizeof(gil->hooks));
 	runq_init(&gil->runq);
 	*gilp = gil;
 	return 0;
@@ -150,6 +153,10 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	BFSGIL_RACY_BY_DESIGN(&t->ratio, sizeof(t->ratio));
 	BFSGIL_RACY_BY_DESIGN(&t->counters, sizeof(t->counters));
 	BFSGIL_RACY_BY_DESIGN(&t->data, sizeof(t->data));
+	/*  - hook_seq: written by its thread around its callbacks, read
+	 *    by a hook remover (hook.h). */
+	atomic_init(&t->hook_seq, 0);
+	BFSGIL_RACY_BY_DESIGN(&t->hook_seq, sizeof(t->hook_seq));
 
 	pthread_mutex_lock(&gil->lock);
 	/* Reserve a queue slot per attached thread now, so that queueing
@@ -169,7 +176,25 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 		return err;
 	}
 	*selfp = t;
+	if (gil_hooked(gil, BFSGIL_EVENT_ATTACH)) {
+		struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ATTACH, t,
+						   clock_now_ns(), NULL);
+
+		hook_send_own(t, &ev);
+	}
 	return 0;
+}
+
+/* Tell the hooks @t is about to go (mutex held). */
+void
+gil_send_detach(struct bfsgil *gil, struct bfsgil_thread *t)
+{
+	struct bfsgil_event ev;
+
+	if (!gil_hooked(gil, BFSGIL_EVENT_DETACH))
+		return;
+	ev = gil_event(BFSGIL_EVENT_DETACH, t, clock_now_ns(), NULL);
+	hook_send_locked(gil, &ev);
 }
 
 /* Take @t off the attached list (mutex held). */
@@ -202,6 +227,7 @@ bfsgil_detach(bfsgil_thread_t *self)
 		return EBUSY;
 	}
 	BFSGIL_ASSERT(gil->watcher != self);
+	gil_send_detach(gil, self);
 	gil_unlink_thread(gil, self);
 	pthread_mutex_unlock(&gil->lock);
 	park_destroy(&self->park);

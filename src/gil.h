@@ -85,13 +85,25 @@ struct bfsgil_thread {
 	uint64_t watch_until;	/* when the watcher wakes (mutex) */
 	struct bfsgil_thread *prev, *next;	/* attached list (mutex) */
 	_Atomic(void *) data;	/* the host's (bfsgil_thread_set_data) */
+	/* Odd while this thread runs callbacks of its own events outside
+	 * the mutex (hook.h): what bfsgil_hook_remove waits on. */
+	_Atomic unsigned hook_seq;
+	/* Who handed this thread the lock last (mutex; read by this thread
+	 * once the grant is its own), for its ACQUIRED event. */
+	struct bfsgil_thread *handed_by;
 	struct thread_counters counters;
 };
 
 struct bfsgil {
 	_Atomic uintptr_t state;
+	/* Which events some hook wants (hook.h): read where each event
+	 * would be sent, on every acquire and release, so it shares the
+	 * line those have just touched; written only when a hook is added
+	 * or removed. */
+	_Atomic unsigned hook_mask;
 	/* Keep the contended word off the line of everything else. */
-	char pad[GIL_CACHELINE - sizeof(_Atomic uintptr_t)];
+	char pad[GIL_CACHELINE - sizeof(_Atomic uintptr_t) -
+		 sizeof(_Atomic unsigned)];
 	pthread_mutex_t lock;
 	struct runq runq;
 	/* The waiter sleeping in a timed wait until the holder's slice ends,
@@ -112,7 +124,7 @@ struct bfsgil {
 	/* Counters of threads that detached (or vanished in a fork). */
 	struct bfsgil_stats retired;
 	struct tunable_values tunables;
-	struct hook_table hooks;	/* event callbacks (mutex) */
+	struct hook_table hooks;	/* event callbacks (hook.h) */
 };
 
 static inline struct bfsgil_thread *
@@ -125,6 +137,29 @@ static inline uint64_t
 gil_slice_ns(const struct bfsgil *gil)
 {
 	return (uint64_t)tunable_get(&gil->tunables, TUNABLE_SLICE_US) * 1000u;
+}
+
+/* Does some hook want events of @type?  One relaxed load: the whole cost
+ * of an event nobody listens for. */
+static inline bool
+gil_hooked(const struct bfsgil *gil, unsigned type)
+{
+	return (atomic_load_explicit(&gil->hook_mask, memory_order_relaxed) &
+		type) != 0;
+}
+
+/* The event @type about @t at @now; the deadline is @t's own. */
+static inline struct bfsgil_event
+gil_event(unsigned type, struct bfsgil_thread *t, uint64_t now,
+	  struct bfsgil_thread *other)
+{
+	return (struct bfsgil_event){
+		.type = type,
+		.thread = t,
+		.time_ns = now,
+		.deadline_ns = t->slice.deadline,
+		.other = other,
+	};
 }
 
 static inline uint32_t
@@ -151,6 +186,9 @@ counter_max(_Atomic uint64_t *c, uint64_t n)
 #define thread_of_node(n) \
 	((struct bfsgil_thread *)(void *)((char *)(n) - \
 		offsetof(struct bfsgil_thread, node)))
+
+/* gil.c: send the DETACH event of @t if a hook wants it (mutex held). */
+void gil_send_detach(struct bfsgil *gil, struct bfsgil_thread *t);
 
 /* gil.c: take @t off the attached list and retire its counters (mutex
  * held). */

@@ -11,6 +11,13 @@
  * the lock straight to the earliest waiter, which alone is woken, in its
  * own park (park.h: a futex word on Linux, else a condvar).
  * A woken waiter returns holding the GIL without re-taking gil->lock.
+ *
+ * Events (hook.h): each place that would send one first asks
+ * gil_hooked(), one relaxed load; the rest lives in cold helpers.  Own
+ * events are built under the mutex where there is one, with the time the
+ * scheduler used, and sent once it is released.  A release's time is
+ * read before the lock is let go and an acquire's after it is had, so in
+ * a trace no two threads ever seem to hold at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -80,6 +87,43 @@ thread_charge(struct bfsgil_thread *t, uint64_t now)
 		counter_add(&t->counters.slice_expiries, expired);
 }
 
+/* Tell the hooks that @holder, whose slice stands as @view, was asked
+ * to give way at @now for @waiter (mutex held). */
+static void __attribute__((noinline, cold))
+gil_send_asked(struct bfsgil *gil, struct bfsgil_thread *holder,
+	       const struct policy_slice *view, struct bfsgil_thread *waiter,
+	       uint64_t now)
+{
+	struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ASKED, holder, now,
+					   waiter);
+
+	ev.deadline_ns = view->deadline;
+	ev.reason = policy_slice_ran_out(view, now, gil_slice_ns(gil),
+					 thread_ratio(holder))
+			    ? BFSGIL_ASK_SLICE_END
+			    : BFSGIL_ASK_PREEMPT;
+	hook_send_locked(gil, &ev);
+}
+
+/* Send @self's own event @type at @now, @other as the event has it
+ * (not holding the mutex). */
+static void __attribute__((noinline, cold))
+thread_send(struct bfsgil_thread *self, unsigned type, uint64_t now,
+	    struct bfsgil_thread *other)
+{
+	struct bfsgil_event ev = gil_event(type, self, now, other);
+
+	hook_send_own(self, &ev);
+}
+
+/* An acquire's ACQUIRED, its time read now that the lock is ours. */
+static inline void
+thread_acquired(struct bfsgil_thread *self, struct bfsgil_thread *from)
+{
+	if (gil_hooked(self->gil, BFSGIL_EVENT_ACQUIRED))
+		thread_send(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(), from);
+}
+
 /*
  * Make sure the holder will be asked to give way when it should (mutex
  * held): at once if the earliest waiter's deadline beats the holder's
@@ -118,8 +162,9 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 		thread_set_yield_request(holder, 1);
 		counter_add(&holder->counters.preempt_requests, 1);
 		/* After the flag: a host armed by the event reads it. */
-		hook_send(&gil->hooks, BFSGIL_EVENT_ASKED, holder, now,
-			  view.deadline);
+		if (gil_hooked(gil, BFSGIL_EVENT_ASKED))
+			gil_send_asked(gil, holder, &view, thread_of_node(first),
+				       now);
 		gil->watcher = NULL;
 		return;
 	}
@@ -199,9 +244,11 @@ thread_spin(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t ns)
 
 /*
  * Sleep until a releaser hands us the lock.  Called with gil->lock held
- * and @self queued; returns holding the GIL, with gil->lock released,
- * and says when it woke (it then stores that in woke_at: its clock runs
- * from then, see policy_running_start).
+ * and @self queued at @since; returns holding the GIL, with gil->lock
+ * released, and says when it woke (it then stores that in woke_at: its
+ * clock runs from then, see policy_running_start).  Sends the WAIT
+ * event, after a yield's RELEASED if @self just yielded to @yielded_to,
+ * and ACQUIRED.
  *
  * The watcher role is read under gil->lock, then the thread sleeps in its
  * park.  Anything that changes the role pokes the park, so a change made
@@ -209,8 +256,18 @@ thread_spin(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t ns)
  * neither can a handoff.
  */
 static uint64_t
-gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
+gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
+		   uint64_t since, struct bfsgil_thread *yielded_to)
 {
+	bool hooked = gil_hooked(gil, BFSGIL_EVENT_RELEASED |
+					      BFSGIL_EVENT_WAIT);
+	struct bfsgil_event released, wait;
+
+	if (hooked) {
+		released = gil_event(BFSGIL_EVENT_RELEASED, self, since,
+				     yielded_to);
+		wait = gil_event(BFSGIL_EVENT_WAIT, self, since, NULL);
+	}
 	for (;;) {
 		bool watching = gil->watcher == self;
 		uint64_t until = self->watch_until, now;
@@ -219,6 +276,13 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 		bool spun_in = false;
 
 		pthread_mutex_unlock(&gil->lock);
+		if (hooked) {
+			/* Once: the grant waits in the park meanwhile. */
+			if (yielded_to != NULL)
+				hook_send_own(self, &released);
+			hook_send_own(self, &wait);
+			hooked = false;
+		}
 		if (spin != 0)
 			spun_in = thread_spin(gil, self, spin);
 		posted = park_wait(&self->park, watching, until);
@@ -233,6 +297,9 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self)
 			now = clock_now_ns();
 			atomic_store_explicit(&self->woke_at, now,
 					      memory_order_relaxed);
+			if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))
+				thread_send(self, BFSGIL_EVENT_ACQUIRED, now,
+					    self->handed_by);
 			return now;
 		}
 		pthread_mutex_lock(&gil->lock);
@@ -273,7 +340,7 @@ gil_set_holder(struct bfsgil *gil, struct bfsgil_thread *to, uint64_t start,
  * empty).  The state word names the new holder before anyone is woken,
  * so @from cannot take the lock back: its CAS from 0 would fail.
  */
-static void
+static struct bfsgil_thread *
 gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 {
 	struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));
@@ -286,7 +353,9 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP,
 		       waiters);
 	counter_add(&from->counters.handoffs, 1);
+	to->handed_by = from;	/* read by @to once the grant is its own */
 	park_post(&to->park, PARK_GRANT);
+	return to;
 }
 
 /* Count a contended acquisition that began at @asked and ended at @now. */
@@ -341,7 +410,7 @@ static int
 gil_acquire_slow(struct bfsgil_thread *self)
 {
 	struct bfsgil *gil = self->gil;
-	struct bfsgil_thread *holder;
+	struct bfsgil_thread *holder, *from = NULL;
 	uint64_t now;
 	uintptr_t s;
 	int cancel, err = 0;
@@ -407,16 +476,19 @@ gil_acquire_slow(struct bfsgil_thread *self)
 	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
 	if (gil_take_back(gil, self, holder, now)) {
 		thread_count_wait(self, now, now);
+		from = holder;
 		goto out;
 	}
 	self->node.deadline = self->slice.deadline;
 	runq_push(&gil->runq, &self->node);
 	gil_watch(gil, self, now);
-	thread_count_wait(self, now, gil_wait_for_grant(gil, self));
+	thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, NULL));
 	pthread_setcancelstate(cancel, NULL);
 	return 0;
 out:
 	pthread_mutex_unlock(&gil->lock);
+	if (err == 0)
+		thread_acquired(self, from);
 	pthread_setcancelstate(cancel, NULL);
 	return err;
 }
@@ -444,6 +516,7 @@ bfsgil_acquire(bfsgil_thread_t *self)
 			    memory_order_acq_rel, memory_order_relaxed)) {
 			BFSGIL_HAPPENS_AFTER(&gil->state);
 			counter_add(&self->counters.acquires, 1);
+			thread_acquired(self, NULL);
 			return 0;
 		}
 	}
@@ -454,6 +527,7 @@ static int
 gil_release_slow(struct bfsgil_thread *self)
 {
 	struct bfsgil *gil = self->gil;
+	struct bfsgil_thread *to = NULL;
 	uint64_t now;
 	uintptr_t s;
 
@@ -469,13 +543,18 @@ gil_release_slow(struct bfsgil_thread *self)
 	thread_charge(self, now);
 	thread_set_yield_request(self, 0);
 	if (s & GIL_WAITERS) {
-		gil_handoff(gil, self, now);
+		to = gil_handoff(gil, self, now);
 		gil_watch(gil, NULL, now);
 	} else {
 		BFSGIL_HAPPENS_BEFORE(&gil->state);
 		atomic_store_explicit(&gil->state, 0, memory_order_release);
 	}
+	/* RELEASED goes after the unlock, with the time read before the
+	 * handoff; the deadline it reads is ours alone again, as nobody
+	 * writes the slice of a thread that neither holds nor waits. */
 	pthread_mutex_unlock(&gil->lock);
+	if (gil_hooked(gil, BFSGIL_EVENT_RELEASED))
+		thread_send(self, BFSGIL_EVENT_RELEASED, now, to);
 	return 0;
 }
 
@@ -483,18 +562,25 @@ int
 bfsgil_release(bfsgil_thread_t *self)
 {
 	int err = thread_check_caller(self);
+	uint64_t now = 0;
 	uintptr_t expect;
 
 	if (err != 0)
 		return err;
 	expect = (uintptr_t)self;
+	/* The time of a release is read while still holding (see the top). */
+	if (gil_hooked(self->gil, BFSGIL_EVENT_RELEASED))
+		now = clock_now_ns();
 	/* Succeeds only if nobody waited during the whole hold (GIL_WAITERS,
 	 * once set, stays until a handoff), so there is nothing to charge. */
 	BFSGIL_HAPPENS_BEFORE(&self->gil->state);
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
-						    memory_order_relaxed))
+						    memory_order_relaxed)) {
+		if (now != 0)
+			thread_send(self, BFSGIL_EVENT_RELEASED, now, NULL);
 		return 0;
+	}
 	return gil_release_slow(self);
 }
 
@@ -530,11 +616,14 @@ bfsgil_yield(bfsgil_thread_t *self)
 	if (first != NULL)
 		counter_add(&self->counters.yields, 1);
 	if (first != NULL && self->slice.deadline >= first->deadline) {
+		struct bfsgil_thread *to;
+
 		self->node.deadline = self->slice.deadline;
 		runq_push(&gil->runq, &self->node);
-		gil_handoff(gil, self, now);
+		to = gil_handoff(gil, self, now);
 		gil_watch(gil, self, now);
-		thread_count_wait(self, now, gil_wait_for_grant(gil, self));
+		thread_count_wait(self, now,
+				  gil_wait_for_grant(gil, self, now, to));
 		pthread_setcancelstate(cancel, NULL);
 		return 0;
 	}

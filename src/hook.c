@@ -1,57 +1,110 @@
 /*
- * hook.c: registering event callbacks and sending events (bfsgil/hook.h).
+ * hook.c: registering event callbacks and sending events (bfsgil/hook.h;
+ * the rules of who touches what are in hook.h).
  */
 #include <errno.h>
+#include <sched.h>
 
+#include "annotate.h"
+#include "clock.h"
 #include "gil.h"
 #include "hook.h"
 
-void
-hook_send_locked(struct hook_table *h, unsigned type, bfsgil_thread_t *thread,
-		 uint64_t now, uint64_t deadline)
+/* Call every hook registered for @ev's type.  Each slot's mask is read
+ * sequentially consistent: see hook.h for the order it must keep with
+ * hook_seq. */
+static void
+hook_call(struct hook_table *h, const struct bfsgil_event *ev)
 {
-	struct bfsgil_event ev = {
-		.type = type,
-		.thread = thread,
-		.time_ns = now,
-		.deadline_ns = deadline,
-	};
-	int i;
+	for (int i = 0; i < BFSGIL_HOOKS_MAX; i++) {
+		struct hook_entry *e = &h->entry[i];
 
-	for (i = 0; i < BFSGIL_HOOKS_MAX; i++)
-		if (h->entry[i].mask & type)
-			h->entry[i].fn(&ev, h->entry[i].data);
+		if ((atomic_load(&e->mask) & ev->type) == 0)
+			continue;
+		atomic_load_explicit(&e->fn, memory_order_relaxed)(
+			ev, atomic_load_explicit(&e->data, memory_order_relaxed));
+	}
+}
+
+void
+hook_send_locked(struct bfsgil *gil, const struct bfsgil_event *ev)
+{
+	hook_call(&gil->hooks, ev);
+}
+
+void
+hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev)
+{
+	unsigned seq = atomic_load_explicit(&self->hook_seq,
+					    memory_order_relaxed);
+
+	/* Odd: inside.  Sequentially consistent, against the remover's
+	 * clearing of a slot (hook.h). */
+	atomic_store(&self->hook_seq, seq + 1);
+	hook_call(&self->gil->hooks, ev);
+	/* What the callbacks did happens before a remover that sees this. */
+	BFSGIL_HAPPENS_BEFORE(&self->hook_seq);
+	atomic_store_explicit(&self->hook_seq, seq + 2, memory_order_release);
+}
+
+void
+hook_update_mask(struct bfsgil *gil)
+{
+	unsigned mask = 0;
+
+	for (int i = 0; i < BFSGIL_HOOKS_MAX; i++)
+		mask |= atomic_load_explicit(&gil->hooks.entry[i].mask,
+					     memory_order_relaxed);
+	atomic_store_explicit(&gil->hook_mask, mask, memory_order_relaxed);
 }
 
 /* The slot holding (@fn, @data), or -1 (mutex held). */
 static int
 hook_find(const struct hook_table *h, bfsgil_hook_fn fn, const void *data)
 {
-	int i;
+	for (int i = 0; i < BFSGIL_HOOKS_MAX; i++) {
+		const struct hook_entry *e = &h->entry[i];
 
-	for (i = 0; i < BFSGIL_HOOKS_MAX; i++)
-		if (h->entry[i].mask != 0 && h->entry[i].fn == fn &&
-		    h->entry[i].data == data)
+		if (atomic_load_explicit(&e->mask, memory_order_relaxed) != 0 &&
+		    atomic_load_explicit(&e->fn, memory_order_relaxed) == fn &&
+		    atomic_load_explicit(&e->data, memory_order_relaxed) == data)
 			return i;
+	}
 	return -1;
 }
 
+/*
+ * Wait until no attached thread is still inside the own-event callbacks
+ * it was in when this was called (mutex held; hook.h).  A thread seen
+ * odd is waited for until its hook_seq moves, which its next exit does
+ * whatever it enters afterwards, so a busy thread cannot hold us up
+ * past one round of its callbacks.
+ */
 static void
-hook_update_mask(struct hook_table *h)
+hook_wait_for_senders(struct bfsgil *gil)
 {
-	unsigned mask = 0;
-	int i;
+	for (struct bfsgil_thread *t = gil->threads; t != NULL; t = t->next) {
+		unsigned seq = atomic_load(&t->hook_seq);
 
-	for (i = 0; i < BFSGIL_HOOKS_MAX; i++)
-		mask |= h->entry[i].mask;
-	atomic_store_explicit(&h->mask, mask, memory_order_relaxed);
+		for (unsigned spins = 0; (seq & 1) != 0 &&
+					 atomic_load(&t->hook_seq) == seq;
+		     spins++) {
+			/* Callbacks are short: look a few times, then let
+			 * the CPU go in case the sender lost its own. */
+			if (spins < 64)
+				cpu_relax();
+			else
+				sched_yield();
+		}
+		BFSGIL_HAPPENS_AFTER(&t->hook_seq);
+	}
 }
 
 int
 bfsgil_hook_add(bfsgil_t *gil, unsigned mask, bfsgil_hook_fn fn, void *data)
 {
 	struct hook_table *h;
-	int err = EAGAIN, i;
+	int err = EAGAIN;
 
 	if (gil == NULL || fn == NULL || mask == 0 ||
 	    (mask & ~BFSGIL_EVENT_ALL) != 0)
@@ -61,14 +114,22 @@ bfsgil_hook_add(bfsgil_t *gil, unsigned mask, bfsgil_hook_fn fn, void *data)
 	if (hook_find(h, fn, data) >= 0) {
 		err = EEXIST;
 	} else {
-		for (i = 0; i < BFSGIL_HOOKS_MAX; i++) {
-			if (h->entry[i].mask == 0) {
-				h->entry[i] = (struct hook_entry){
-					mask, fn, data };
-				hook_update_mask(h);
-				err = 0;
-				break;
-			}
+		for (int i = 0; i < BFSGIL_HOOKS_MAX; i++) {
+			struct hook_entry *e = &h->entry[i];
+
+			if (atomic_load_explicit(&e->mask,
+						 memory_order_relaxed) != 0)
+				continue;
+			/* Free, and no sender still uses it: its remover
+			 * waited for them.  The mask goes last. */
+			atomic_store_explicit(&e->fn, fn, memory_order_relaxed);
+			atomic_store_explicit(&e->data, data,
+					      memory_order_relaxed);
+			atomic_store_explicit(&e->mask, mask,
+					      memory_order_release);
+			hook_update_mask(gil);
+			err = 0;
+			break;
 		}
 	}
 	pthread_mutex_unlock(&gil->lock);
@@ -78,17 +139,16 @@ bfsgil_hook_add(bfsgil_t *gil, unsigned mask, bfsgil_hook_fn fn, void *data)
 int
 bfsgil_hook_remove(bfsgil_t *gil, bfsgil_hook_fn fn, void *data)
 {
-	struct hook_table *h;
 	int i;
 
 	if (gil == NULL || fn == NULL)
 		return EINVAL;
-	h = &gil->hooks;
 	pthread_mutex_lock(&gil->lock);
-	i = hook_find(h, fn, data);
+	i = hook_find(&gil->hooks, fn, data);
 	if (i >= 0) {
-		h->entry[i] = (struct hook_entry){ 0, NULL, NULL };
-		hook_update_mask(h);
+		atomic_store(&gil->hooks.entry[i].mask, 0u);
+		hook_update_mask(gil);
+		hook_wait_for_senders(gil);
 	}
 	pthread_mutex_unlock(&gil->lock);
 	return i >= 0 ? 0 : ENOENT;

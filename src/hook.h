@@ -1,10 +1,30 @@
 /*
- * hook.h: the lock's table of event callbacks (bfsgil/hook.h), and the one
- * call the scheduler makes to send an event.
+ * hook.h: the lock's table of event callbacks (bfsgil/hook.h), and the
+ * calls the scheduler makes to send an event.
  *
- * The table is guarded by the lock's internal mutex.  Its mask of every
- * registered event is also kept in an atomic, so that sending an event
- * nobody listens for costs one relaxed load.
+ * Who may touch what:
+ *  - The table is written (bfsgil_hook_add/remove) with the lock's
+ *    internal mutex held, and read by senders with or without it: every
+ *    field is an atomic.  A slot is in use while its mask is nonzero;
+ *    add fills fn and data first and publishes the mask last (release),
+ *    so a sender that sees the mask (acquire) sees the rest.
+ *  - The union of the slots' masks is kept in gil->hook_mask, beside
+ *    gil->state, so that sending an event nobody listens for costs one
+ *    relaxed load of a line the caller has just touched.
+ *  - Locked events (ASKED, DETACH) are sent with the mutex held, so a
+ *    remover, who holds it too, cannot overlap them.
+ *  - Own events (WAIT, ACQUIRED, RELEASED, ATTACH) are sent without it,
+ *    by the thread they are about, bracketed by that thread's hook_seq:
+ *    odd while it is inside callbacks.  A remover clears the slot, then
+ *    waits, still holding the mutex, until no attached thread is still
+ *    in the callbacks it was in when the slot was cleared (its hook_seq
+ *    is even or has moved on).  Clearing and the remover's reads of
+ *    hook_seq, and a sender's odd store and its reads of the slots, are
+ *    all sequentially consistent: in their single order either the
+ *    sender reads the slot after it was cleared, or the remover reads
+ *    the odd hook_seq and waits.  The attached list cannot change while
+ *    the remover holds the mutex, and a thread attaching afterwards
+ *    sees the cleared slot through that mutex.
  */
 #ifndef BFSGIL_SRC_HOOK_H
 #define BFSGIL_SRC_HOOK_H
@@ -14,27 +34,29 @@
 
 #include <bfsgil/hook.h>
 
+struct bfsgil;
+struct bfsgil_thread;
+
 struct hook_entry {
-	unsigned mask;		/* 0: free slot */
-	bfsgil_hook_fn fn;
-	void *data;
+	_Atomic unsigned mask;		/* 0: free slot */
+	_Atomic(bfsgil_hook_fn) fn;
+	_Atomic(void *) data;
 };
 
 struct hook_table {
-	_Atomic unsigned mask;	/* union of the entries' masks */
 	struct hook_entry entry[BFSGIL_HOOKS_MAX];
 };
 
-/* Call every hook registered for @type (mutex held). */
-void hook_send_locked(struct hook_table *h, unsigned type,
-		      bfsgil_thread_t *thread, uint64_t now, uint64_t deadline);
+/* Send @ev to every hook registered for its type, with the internal
+ * mutex held (locked events). */
+void hook_send_locked(struct bfsgil *gil, const struct bfsgil_event *ev);
 
-static inline void
-hook_send(struct hook_table *h, unsigned type, bfsgil_thread_t *thread,
-	  uint64_t now, uint64_t deadline)
-{
-	if (atomic_load_explicit(&h->mask, memory_order_relaxed) & type)
-		hook_send_locked(h, type, thread, now, deadline);
-}
+/* Send @ev, an own event of @self (the caller, not holding the internal
+ * mutex), to every hook registered for its type. */
+void hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev);
+
+/* Recompute gil->hook_mask from the table (mutex held, or a fork child
+ * where nobody else runs). */
+void hook_update_mask(struct bfsgil *gil);
 
 #endif /* BFSGIL_SRC_HOOK_H */

@@ -104,6 +104,15 @@ policy_slice_end(const struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 }
 
 bool
+policy_slice_ran_out(const struct policy_slice *s, uint64_t now,
+		     uint64_t slice_ns, uint32_t ratio)
+{
+	struct policy_slice copy = *s;
+
+	return policy_charge(&copy, now, slice_ns, ratio) != 0;
+}
+
+bool
 policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
 		  uint64_t now, uint64_t slice_ns, uint32_t holder_ratio,
 		  bool preempt)

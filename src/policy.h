@@ -82,6 +82,11 @@ uint64_t policy_effective_deadline(const struct policy_slice *s, uint64_t now,
 uint64_t policy_slice_end(const struct policy_slice *s, uint64_t now,
 			  uint64_t slice_ns, uint32_t ratio);
 
+/* Has the slice @s describes run out by @now (so that a holder asked to
+ * give way then is asked at its slice end, not preempted)? */
+bool policy_slice_ran_out(const struct policy_slice *s, uint64_t now,
+			  uint64_t slice_ns, uint32_t ratio);
+
 /* Should the earliest waiter, with @waiter_deadline, ask the holder to give
  * way at @now?  With @preempt, whenever its deadline is earlier than the
  * holder's effective one; without, only once the holder's slice has run

@@ -195,6 +195,24 @@ START_TEST(slice_end_is_when_the_current_slice_runs_out)
 }
 END_TEST
 
+START_TEST(slice_ran_out_only_once_used_up_and_leaves_it_unchanged)
+{
+	struct policy_slice h = { 0 }, before;
+
+	policy_request(&h, 0, SLICE, ONE);
+	policy_start(&h, 0);
+	before = h;
+	ck_assert(!policy_slice_ran_out(&h, 4 * MS, SLICE, ONE));
+	ck_assert(policy_slice_ran_out(&h, 5 * MS, SLICE, ONE));
+	ck_assert(policy_slice_ran_out(&h, 12 * MS, SLICE, ONE));
+	/* A question, not a charge. */
+	ck_assert_mem_eq(&h, &before, sizeof(h));
+	/* Untimed (nobody waits): nothing is used, nothing runs out. */
+	policy_start(&h, POLICY_UNTIMED);
+	ck_assert(!policy_slice_ran_out(&h, 100 * MS, SLICE, ONE));
+}
+END_TEST
+
 START_TEST(earlier_waiter_asks_holder_at_once)
 {
 	struct policy_slice h = { .deadline = 20 * MS, .left = SLICE };
@@ -272,6 +290,7 @@ make_suite(void)
 		{ "running_start", clock_runs_from_when_the_holder_woke, 10 },
 		{ "untimed_free", untimed_hold_charges_nothing, 10 },
 		{ "slice_end", slice_end_is_when_the_current_slice_runs_out, 10 },
+		{ "ran_out", slice_ran_out_only_once_used_up_and_leaves_it_unchanged, 10 },
 		{ "preempt_earlier", earlier_waiter_asks_holder_at_once, 10 },
 		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends, 10 },
 		{ "no_preempt", without_preempt_only_slice_end_asks, 10 },

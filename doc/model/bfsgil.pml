@@ -385,7 +385,7 @@ acq_take_back:
 			/* C: src/handoff.c gil_take_back: "gil_set_holder(gil, self, now, now, GIL_WAITERS);" */
 			gil_set_holder(me, false, W);
 			/* C: src/handoff.c gil_take_back: "gil_watch(gil, NULL, now); return true;" */
-			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); goto out;" */
+			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); from = holder; goto out;" */
 			k = K_HOLD;
 			goto watch_tail
 		:: else -> skip
@@ -397,7 +397,7 @@ acq_queue:
 		/* C: src/handoff.c gil_acquire_slow: "runq_push(&gil->runq, &self->node);" */
 		inq[me] = true;
 		/* C: src/handoff.c gil_acquire_slow: "gil_watch(gil, self, now);" */
-		/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, gil_wait_for_grant(gil, self));" */
+		/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, NULL));" */
 		watch_self_and_unlock();
 		goto park_cas
 	};
@@ -443,10 +443,10 @@ release_slow:
 		/* C: src/handoff.c gil_release_slow: "thread_set_yield_request(self, 0);" */
 		yreq[me] = false;
 		if
-		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { gil_handoff(gil, self, now); gil_watch(gil, NULL, now);" */
+		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); gil_watch(gil, NULL, now);" */
 		:: (s & W) != 0 -> s = 0; handoff_decide(); goto handoff_post	/* k is K_ROUND */
 		/* C: src/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) thread_send(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
 		:: else -> s = 0; gstate = 0; mtx = 0; goto next_round
 		fi
 	};
@@ -473,7 +473,7 @@ yield:
 		yreq[me] = false;
 		/* C: src/handoff.c bfsgil_yield: "first = runq_peek_earliest(&gil->runq);" */
 		if
-		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) { self->node.deadline = self->slice.deadline; runq_push(&gil->runq, &self->node);" */
+		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) { struct bfsgil_thread *to; self->node.deadline = self->slice.deadline; runq_push(&gil->runq, &self->node);" */
 		/* C: src/handoff.c bfsgil_yield: "gil_handoff(gil, self, now);" */
 		:: QLEN > 0 -> inq[me] = true; handoff_decide(); k = K_WAIT; goto handoff_post
 		/* model: policy, our deadline is still the earliest */
@@ -505,7 +505,7 @@ handoff_post:
 		to = 0;
 		if
 		/* C: src/handoff.c bfsgil_yield: "gil_watch(gil, self, now);" */
-		/* C: src/handoff.c bfsgil_yield: "thread_count_wait(self, now, gil_wait_for_grant(gil, self));" */
+		/* C: src/handoff.c bfsgil_yield: "thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, to));" */
 		:: k == K_WAIT -> k = 0; goto yield_wait
 		:: else -> goto watch_tail
 		fi
@@ -532,7 +532,7 @@ watch_tail:
 		fi;
 		old = 0;
 		w = 0;
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) thread_send(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
 		/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
 		mtx = 0;
 		continue_k()
@@ -612,7 +612,7 @@ park_consume:
 		(got & GRANT) != 0 ->
 		/* C: src/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
 		assert(HOLDER(gstate) == me);
-		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); return now;" */
+		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) thread_send(self, BFSGIL_EVENT_ACQUIRED, now, self->handed_by); return now;" */
 		asleep_mark[me] = false;
 		got = 0;
 		enter_cs();

@@ -1,14 +1,97 @@
 /*
  * chaos.c: the thread that changes things under the workers' feet, as an
  * interpreter's tooling would: slice_us, preempt and spin_us through the named
- * setter, other threads' nice through their handles, and calls on
- * another thread's handle that must be refused (EPERM) without effect.
+ * setter, other threads' nice through their handles, calls on another
+ * thread's handle that must be refused (EPERM) without effect, and an
+ * event hook added and removed (a tracer switched on and off).
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "gil.h"
 #include "stress.h"
+
+/*
+ * The hook chaos adds and removes.  Its callback checks what each event
+ * claims against the lock's state word, and that it is never called
+ * once removed: its data is poisoned, then freed, as soon as
+ * bfsgil_hook_remove returns (so ASan, in CI, sees a late call too).
+ */
+#define HOOK_ALIVE 0x600d600du
+#define HOOK_DEAD 0xdeadbeefu
+
+struct hook_check {
+	_Atomic unsigned magic;
+	bfsgil_t *gil;
+	_Atomic uint64_t events;
+};
+
+static struct hook_check *chaos_hook;	/* the one registered, or NULL */
+
+static void expect(const char *call, int got, int want);
+
+static void
+hook_check_event(const struct bfsgil_event *ev, void *arg)
+{
+	struct hook_check *c = arg;
+	struct bfsgil_thread *holder = gil_state_holder(
+		atomic_load(&c->gil->state));
+
+	if (atomic_load(&c->magic) != HOOK_ALIVE)
+		stress_fail("hook: called after bfsgil_hook_remove returned");
+	if (ev->time_ns > harness_now_ns())
+		stress_fail("hook: event %u dated in the future", ev->type);
+	switch (ev->type) {
+	case BFSGIL_EVENT_ACQUIRED:	/* sent holding */
+	case BFSGIL_EVENT_ASKED:	/* about the holder, mutex held */
+		if (holder != ev->thread)
+			stress_fail("hook: event %u about a thread that does "
+				    "not hold the lock", ev->type);
+		break;
+	case BFSGIL_EVENT_DETACH:	/* mutex held, after the EBUSY test */
+		/* Not RELEASED: a yield sends it once off the mutex, by
+		 * which time the lock may have come back to the thread. */
+		if (holder == ev->thread)
+			stress_fail("hook: event %u about the holder", ev->type);
+		break;
+	}
+	atomic_fetch_add_explicit(&c->events, 1, memory_order_relaxed);
+}
+
+/* Add the checking hook if there is none, else remove, poison, free. */
+static void
+chaos_toggle_hook(struct stress *st)
+{
+	struct hook_check *c = chaos_hook;
+
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			stress_fail("out of memory");
+		atomic_store(&c->magic, HOOK_ALIVE);
+		c->gil = st->gil;
+		expect("bfsgil_hook_add", bfsgil_hook_add(st->gil,
+			BFSGIL_EVENT_ALL, hook_check_event, c), 0);
+		chaos_hook = c;
+		return;
+	}
+	expect("bfsgil_hook_remove", bfsgil_hook_remove(st->gil,
+		hook_check_event, c), 0);
+	atomic_store(&c->magic, HOOK_DEAD);
+	atomic_fetch_add(&st->hook_events, atomic_load(&c->events));
+	free(c);
+	chaos_hook = NULL;
+}
+
+/* At a phase's end (chaos joined): remove the hook if it is in. */
+void
+chaos_end_phase(struct stress *st)
+{
+	if (chaos_hook != NULL)
+		chaos_toggle_hook(st);
+}
 
 /* The range the chaos thread sets slice_us in; monitor.c's bound uses
  * the top. */
@@ -69,7 +152,11 @@ chaos_step(struct stress *st, uint64_t *rng)
 		       bfsgil_ctl_set(st->gil, "preempt", stress_between(rng, 0, 9) != 0), 0);
 		return;
 	}
-	if (r < 40) {
+	if (r < 44) {
+		chaos_toggle_hook(st);
+		return;
+	}
+	if (r < 48) {
 		/* No polling a quarter of the time, else up to 2 ms. */
 		expect("bfsgil_ctl_set(spin_us)",
 		       bfsgil_ctl_set(st->gil, "spin_us",

@@ -182,6 +182,7 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	atomic_store(&st->monitor_stop, 0);
 	atomic_store(&st->audits, 0);
 	atomic_store(&st->chaos_ops, 0);
+	atomic_store(&st->hook_events, 0);
 	chaos_set_slice(st, rng);
 	if (bfsgil_ctl_set(st->gil, "preempt", 1) != 0 || bfsgil_stats(st->gil, &before) != 0)
 		stress_fail("could not set up the phase");
@@ -203,6 +204,7 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	for (int i = 0; i < n; i++)
 		pthread_join(st->workers[i].thread, NULL);
 	pthread_join(chaos, NULL);
+	chaos_end_phase(st);
 	atomic_store(&st->monitor_stop, 1);
 	pthread_join(monitor, NULL);
 
@@ -223,13 +225,15 @@ run_phase(struct stress *st, uint64_t *rng, int n, uint64_t length_ns)
 	printf("phase %d: %d threads, %.2f s: %" PRIu64 " acquires (%" PRIu64
 	       " contended), %" PRIu64 " yields, %" PRIu64 " preempt requests, %"
 	       PRIu64 " slice expiries, %" PRIu64 " re-attaches, %" PRIu64
-	       " misuses refused, %" PRIu64 " chaos changes; longest wait %.1f ms "
+	       " misuses refused, %" PRIu64 " chaos changes (%" PRIu64
+	       " events checked); longest wait %.1f ms "
 	       "(bound %.1f s); %" PRIu64 " audits\n",
 	       st->phase, n, (double)(harness_now_ns() - started) / 1e9, tally.acquires,
 	       after.contended - before.contended, tally.yields,
 	       after.preempt_requests - before.preempt_requests,
 	       after.slice_expiries - before.slice_expiries, tally.reattaches,
-	       tally.misuse, atomic_load(&st->chaos_ops), tally.max_wait_ns / 1e6,
+	       tally.misuse, atomic_load(&st->chaos_ops),
+	       atomic_load(&st->hook_events), tally.max_wait_ns / 1e6,
 	       (double)st->bound_ns / 1e9, atomic_load(&st->audits));
 	fflush(stdout);
 	free(st->workers);

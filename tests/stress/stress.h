@@ -75,6 +75,7 @@ struct stress {
 	/* Counts for the phase line. */
 	_Atomic uint64_t audits;
 	_Atomic uint64_t chaos_ops;
+	_Atomic uint64_t hook_events;	/* seen by chaos's checking hook */
 };
 
 /* worker.c */
@@ -85,6 +86,8 @@ void worker_detach(struct stress *st, struct worker *w);
 /* chaos.c */
 void *chaos_main(void *arg);
 void chaos_set_slice(struct stress *st, uint64_t *rng);
+/* After chaos is joined: take its hook out if it is in. */
+void chaos_end_phase(struct stress *st);
 /* The largest slice_us chaos ever sets. */
 long long chaos_slice_us_max(void);
 
