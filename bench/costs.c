@@ -12,6 +12,11 @@
  *                      every opcode, beside the same loop without it
  *  handoff             ns per handoff with 2, 100 and 1,000 threads
  *                      waiting, beside 2
+ *  acquire_release_hook, acquire_release_trace, handoff_roundtrip_trace
+ *                      what watching the lock costs: the uncontended pair
+ *                      with a hook that does nothing, and with the trace
+ *                      recorder (bfsgil/trace.h) attached, and the handoff
+ *                      round trip recorded, each beside the same unwatched
  *
  * Each pair is measured A B A B over several rounds; a ratio is taken
  * within each round, and the median and spread of those are reported.
@@ -257,7 +262,7 @@ passer_main(void *arg)
  * its earlier deadline, it would): every release is then a real handoff
  * to a sleeping thread, which is the cost measured. */
 static double
-time_handoffs(int nthreads, uint64_t duration_ns)
+time_handoffs(int nthreads, uint64_t duration_ns, bfsgil_trace_t *tr)
 {
 	pthread_t *th = calloc((size_t)nthreads, sizeof(pthread_t));
 	pthread_barrier_t start;
@@ -269,6 +274,8 @@ time_handoffs(int nthreads, uint64_t duration_ns)
 		bench_fail("calloc", ENOMEM);
 	BENCH_CHECK(bfsgil_create(&ps.gil));
 	BENCH_CHECK(bfsgil_ctl_set(ps.gil, "preempt", 0));
+	if (tr != NULL)
+		BENCH_CHECK(bfsgil_trace_attach(tr, ps.gil));
 	BENCH_CHECK(pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1));
 	for (int i = 0; i < nthreads; i++)
 		th[i] = thread_spawn(passer_main, &ps);
@@ -284,6 +291,8 @@ time_handoffs(int nthreads, uint64_t duration_ns)
 	for (int i = 0; i < nthreads; i++)
 		BENCH_CHECK(pthread_join(th[i], NULL));
 	pthread_barrier_destroy(&start);
+	if (tr != NULL)
+		BENCH_CHECK(bfsgil_trace_detach(tr, ps.gil));
 	BENCH_CHECK(bfsgil_destroy(ps.gil));
 	free(th);
 	if (n1 == n0)
@@ -369,7 +378,7 @@ cost_roundtrip(const struct plan *p, int rounds)
 
 	for (int r = 0; r < rounds; r++) {
 		/* A round trip is two handoffs, or two passes. */
-		a[r] = 2 * time_handoffs(2, window);
+		a[r] = 2 * time_handoffs(2, window, NULL);
 		b[r] = 2 * time_pingpong(window);
 	}
 	record(p, "handoff_roundtrip", 2, "handoff round trip, 2 threads", a,
@@ -386,7 +395,8 @@ cost_many_waiters(const struct plan *p, int rounds)
 	for (int r = 0; r < rounds; r++)
 		for (int i = 0; i < 3; i++)
 			/* n waiting, plus the one holding. */
-			ns[i][r] = time_handoffs(waiting[i] + 1, window);
+			ns[i][r] = time_handoffs(waiting[i] + 1, window,
+						 NULL);
 	for (int i = 0; i < 3; i++) {
 		char what[64];
 
@@ -394,6 +404,69 @@ cost_many_waiters(const struct plan *p, int rounds)
 		record(p, "handoff", waiting[i], what, ns[i], "bfsgil_2_waiters",
 		       ns[0], rounds);
 	}
+}
+
+/* --- what watching costs ----------------------------------------------- */
+
+static void
+noop_hook(const struct bfsgil_event *ev, void *data)
+{
+	(void)ev;
+	(void)data;
+}
+
+/*
+ * Three locks, one unwatched, one with a hook for every event that does
+ * nothing (the price of the event machinery: a clock read and the
+ * callback per event), one with the trace recorder attached; their
+ * uncontended pairs timed in turn, round after round.  Then the handoff
+ * round trip, unrecorded and recorded in turn.
+ */
+static void
+cost_watching(const struct plan *p, int rounds)
+{
+	double plain[MAX_ROUNDS], hooked[MAX_ROUNDS], traced[MAX_ROUNDS];
+	double rt[MAX_ROUNDS], rt_traced[MAX_ROUNDS];
+	long pairs = (long)(p->cost_ns / 20);
+	uint64_t window = p->cost_ns * 4;
+	bfsgil_thread_t *t[3];
+	struct companion comp;
+	bfsgil_trace_t *tr;
+	bfsgil_t *gil[3];
+
+	BENCH_CHECK(bfsgil_trace_create(&tr, "cost", 0));
+	for (int i = 0; i < 3; i++) {
+		BENCH_CHECK(bfsgil_create(&gil[i]));
+		BENCH_CHECK(bfsgil_attach(gil[i], &t[i]));
+	}
+	BENCH_CHECK(bfsgil_hook_add(gil[1], BFSGIL_EVENT_ALL, noop_hook, NULL));
+	BENCH_CHECK(bfsgil_trace_attach(tr, gil[2]));
+	companion_start(&comp, gil[0]);
+	for (int i = 0; i < 3; i++)
+		time_bfsgil_pairs(t[i], 1000);	/* the first slice */
+	for (int r = 0; r < rounds; r++) {
+		plain[r] = time_bfsgil_pairs(t[0], pairs);
+		hooked[r] = time_bfsgil_pairs(t[1], pairs);
+		traced[r] = time_bfsgil_pairs(t[2], pairs);
+	}
+	companion_stop(&comp);
+	BENCH_CHECK(bfsgil_trace_detach(tr, gil[2]));
+	BENCH_CHECK(bfsgil_hook_remove(gil[1], noop_hook, NULL));
+	for (int i = 0; i < 3; i++) {
+		BENCH_CHECK(bfsgil_detach(t[i]));
+		BENCH_CHECK(bfsgil_destroy(gil[i]));
+	}
+	for (int r = 0; r < rounds; r++) {
+		rt[r] = 2 * time_handoffs(2, window, NULL);
+		rt_traced[r] = 2 * time_handoffs(2, window, tr);
+	}
+	BENCH_CHECK(bfsgil_trace_destroy(tr));
+	record(p, "acquire_release_hook", 1, "acquire+release, no-op hook",
+	       hooked, "no_hook", plain, rounds);
+	record(p, "acquire_release_trace", 1, "acquire+release, recording",
+	       traced, "no_hook", plain, rounds);
+	record(p, "handoff_roundtrip_trace", 2, "handoff round trip, recording",
+	       rt_traced, "not_recording", rt, rounds);
 }
 
 void
@@ -411,5 +484,6 @@ test_costs(const struct plan *p)
 	cost_uncontended_and_check(p, rounds);
 	cost_roundtrip(p, rounds);
 	cost_many_waiters(p, p->quick ? 1 : 3);
+	cost_watching(p, rounds);
 	fflush(stdout);
 }

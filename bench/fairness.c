@@ -28,7 +28,8 @@ run(const struct plan *p, const struct policy *pol)
 	BENCH_CHECK(pthread_barrier_init(&start, NULL, FAIR_THREADS + 1));
 	for (int i = 0; i < FAIR_THREADS; i++) {
 		w[i] = (struct worker){ .pol = pol, .lock = lock, .kind = WL_CPU,
-					.stop = &stop, .start = &start };
+					.stop = &stop, .start = &start,
+					.index = i };
 		worker_start(&w[i]);
 	}
 	pthread_barrier_wait(&start);

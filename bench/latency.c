@@ -28,7 +28,7 @@
 #include "sample.h"
 #include "work.h"
 
-#define PING_INTERVAL_NS (10 * MS)
+#define PING_INTERVAL_NS LATENCY_PING_INTERVAL_NS
 #define IO_OPCODES 20		/* the work done per packet, with the lock */
 #define MAX_BACKGROUND 4
 #define MAX_ENTRIES (PLAN_MAX_POLICIES + PLAN_MAX_PEERS)
@@ -50,6 +50,7 @@ io_main(void *arg)
 	uint64_t x = 1;
 	void *t;
 
+	pthread_setname_np(pthread_self(), "io");
 	BENCH_CHECK(io->pol->attach(io->lock, &t, NULL));
 	pthread_barrier_wait(io->start);
 	io->pol->acquire(t);
@@ -119,10 +120,9 @@ grace_ns(const struct plan *p)
 	return p->quick ? 100 * MS : 250 * MS;
 }
 
-/* One run under one of our policies; returns the pings' count. */
-static size_t
-run_policy(const struct plan *p, const struct policy *pol, enum workload wl,
-	   int nthreads, uint64_t *rtt, size_t *lost)
+size_t
+latency_run(const struct plan *p, const struct policy *pol, enum workload wl,
+	    int nthreads, uint64_t duration_ns, uint64_t *rtt, size_t *lost)
 {
 	struct worker w[MAX_BACKGROUND];
 	struct io_server io = { .pol = pol };
@@ -137,13 +137,14 @@ run_policy(const struct plan *p, const struct policy *pol, enum workload wl,
 	io.start = &start;
 	for (int i = 0; i < nthreads; i++) {
 		w[i] = (struct worker){ .pol = pol, .lock = io.lock, .kind = wl,
-					.stop = &stop, .start = &start };
+					.stop = &stop, .start = &start,
+					.index = i };
 		worker_start(&w[i]);
 	}
 	io.thread = thread_spawn(io_main, &io);
 	pthread_barrier_wait(&start);
-	n = client_ping(port, p->latency_ns, PING_INTERVAL_NS, grace_ns(p),
-			rtt, lost);
+	n = client_ping(port, duration_ns, PING_INTERVAL_NS, grace_ns(p), rtt,
+			lost);
 	atomic_store(&stop, 1);
 	send_quit(port);
 	BENCH_CHECK(pthread_join(io.thread, NULL));
@@ -229,7 +230,8 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 		for (int e = 0; e < nentries; e++) {
 			struct entry *en = &entries[e];
 			size_t lost = 0, n = en->pol != NULL
-				? run_policy(p, en->pol, wl, nthreads, rtt, &lost)
+				? latency_run(p, en->pol, wl, nthreads,
+					      p->latency_ns, rtt, &lost)
 				: run_peer(p, en->peer, wl, nthreads, rtt,
 					   &lost);
 

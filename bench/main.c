@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "results.h"
 #include "targets.h"
+#include "tracing.h"
 #include "work.h"
 
 #ifndef PEER_SCRIPT
@@ -98,6 +99,15 @@ usage(FILE *f)
 "                        bfsgil-lua) under bfsgil, newgil and oldgil\n"
 "  --lua-script PATH     luapeer.lua (default: %s)\n"
 "  --json FILE           write every measurement to FILE as JSON\n"
+"  --trace FILE          instead of the tests, run a short scene under each\n"
+"                        policy with every thread's states recorded, and\n"
+"                        write them to FILE for https://ui.perfetto.dev\n"
+"  --trace-svg FILE      the same, drawn as a timeline picture (SVG): a\n"
+"                        panel per policy, a row per thread\n"
+"  --trace-scene NAME    convoy: an I/O thread answering a ping every 10 ms\n"
+"                        beside 2 CPU-bound threads (default); fair: 4\n"
+"                        CPU-bound threads\n"
+"  --trace-ms N          each scene's length in ms (default 60)\n"
 "  --help                this text\n"
 "  --version             the version\n"
 "\nPolicies:\n", PEER_SCRIPT, LUA_PEER_SCRIPT);
@@ -176,6 +186,10 @@ main(int argc, char **argv)
 		{ "lua", optional_argument, NULL, 'L' },
 		{ "lua-script", required_argument, NULL, 'l' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "trace-svg", required_argument, NULL, 'G' },
+		{ "trace-scene", required_argument, NULL, 'C' },
+		{ "trace-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -183,8 +197,10 @@ main(int argc, char **argv)
 	struct plan p = { .npeers = 0 };
 	const char *python = NULL, *peer_script = PEER_SCRIPT;
 	const char *lua = NULL, *lua_script = LUA_PEER_SCRIPT;
-	const char *json = NULL;
-	char command[1024];
+	const char *json = NULL, *trace = NULL, *trace_svg = NULL;
+	enum trace_scene scene = SCENE_CONVOY;
+	long trace_ms = 60;
+	char command[1024], *end;
 	struct machine m;
 	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST, c, err;
 
@@ -221,6 +237,32 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 'T':
+			trace = optarg;
+			break;
+		case 'G':
+			trace_svg = optarg;
+			break;
+		case 'C':
+			if (strcmp(optarg, "convoy") == 0) {
+				scene = SCENE_CONVOY;
+			} else if (strcmp(optarg, "fair") == 0) {
+				scene = SCENE_FAIR;
+			} else {
+				fprintf(stderr, "bfsgil-bench: no scene called "
+					"'%s' (convoy, fair)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'M':
+			trace_ms = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || trace_ms < 1 ||
+			    trace_ms > 10000) {
+				fprintf(stderr, "bfsgil-bench: --trace-ms wants "
+					"1 to 10000\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -272,6 +314,12 @@ main(int argc, char **argv)
 	printf("opcode: %.0f ns of work; C call: %.2f ms of work\n",
 	       work_opcode_ns(), work_call_ns() / 1e6);
 
+	if (trace != NULL || trace_svg != NULL) {
+		trace_scenes(&p, scene, (uint64_t)trace_ms * MS, trace,
+			     trace_svg);
+		client_stop();
+		return 0;
+	}
 	if (tests & T_LATENCY)
 		test_latency(&p);
 	if (tests & T_THROUGHPUT)

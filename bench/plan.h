@@ -9,6 +9,7 @@
 
 #include "peer.h"
 #include "policy.h"
+#include "work.h"
 
 #define PLAN_MAX_POLICIES 4
 #define PLAN_MAX_PEERS 5
@@ -32,6 +33,15 @@ struct plan {
 	uint64_t fairness_ns;
 	uint64_t cost_ns;		/* per timed batch */
 };
+
+/* latency.c: one run of the latency test under @pol: an I/O thread
+ * answering pings every LATENCY_PING_INTERVAL_NS for @duration_ns beside
+ * @nthreads threads of @wl.  Round trips into @rtt (CLIENT_MAX_PINGS),
+ * unanswered pings counted in *@lost; returns the number of pings. */
+#define LATENCY_PING_INTERVAL_NS (10 * 1000000ull)
+size_t latency_run(const struct plan *p, const struct policy *pol,
+		   enum workload wl, int nthreads, uint64_t duration_ns,
+		   uint64_t *rtt, size_t *lost);
 
 /* Each test adds its records to results.h's table and prints its rows. */
 void test_latency(const struct plan *p);

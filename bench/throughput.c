@@ -47,7 +47,8 @@ run_threads(const struct policy *pol, enum workload wl, int nthreads,
 	BENCH_CHECK(pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1));
 	for (int i = 0; i < nthreads; i++) {
 		w[i] = (struct worker){ .pol = pol, .lock = lock, .kind = wl,
-					.stop = &stop, .start = &start };
+					.stop = &stop, .start = &start,
+					.index = i };
 		worker_start(&w[i]);
 	}
 	pthread_barrier_wait(&start);

@@ -130,8 +130,13 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t x = (uint64_t)(uintptr_t)w, t0;
+	char name[24];
 	void *t;
 
+	/* For traces and top(1): "cpu 1", "crelease 2"... */
+	snprintf(name, sizeof(name), "%.9s %d", workload_name(w->kind),
+		 (w->index + 1) % 1000);
+	pthread_setname_np(pthread_self(), name);
 	BENCH_CHECK(w->pol->attach(w->lock, &t, NULL));
 	pthread_barrier_wait(w->start);
 	t0 = now_ns();

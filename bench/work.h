@@ -45,6 +45,7 @@ struct worker {
 	enum workload kind;
 	const atomic_int *stop;
 	pthread_barrier_t *start;	/* every worker and the main thread */
+	int index;			/* names its thread "<workload> <index+1>" */
 	/* Opcodes, or C calls, done so far: the worker adds to it, anyone
 	 * may read it (worker_ops) while it runs. */
 	_Atomic uint64_t ops;

@@ -9,8 +9,11 @@
  *   bfsgil/lock.h   the lock, thread handles, acquire/release/yield, fork
  *   bfsgil/ctl.h    tunables by name (slice_us, preempt), BFSGIL variable
  *   bfsgil/stats.h  counters per lock and per thread
- *   bfsgil/hook.h   event callbacks (a holder asked to give way), and
- *                   the host's own pointer on each thread handle
+ *   bfsgil/hook.h   event callbacks (a thread waits, gets the lock, gives
+ *                   it up, is asked to give way...), and the host's own
+ *                   pointer on each thread handle
+ *   bfsgil/trace.h  a recorder of those events, written out for
+ *                   Perfetto or as an SVG timeline
  */
 #ifndef BFSGIL_H
 #define BFSGIL_H
@@ -19,5 +22,6 @@
 #include <bfsgil/ctl.h>
 #include <bfsgil/stats.h>
 #include <bfsgil/hook.h>
+#include <bfsgil/trace.h>
 
 #endif /* BFSGIL_H */

@@ -86,6 +86,14 @@ bfsgil_create(bfsgil_t **gilp)
 	BFSGIL_RACY_BY_DESIGN(&gil->hook_mask, sizeof(gil->hook_mask));
 	BFSGIL_RACY_BY_DESIGN(&gil->hooks, sizeof(gil->hooks));
 	runq_init(&gil->runq);
+	/* Last: its hooks need a working lock. */
+	err = envwatch_start(gil);
+	if (err != 0) {
+		runq_fini(&gil->runq);
+		pthread_mutex_destroy(&gil->lock);
+		free(gil);
+		return err;
+	}
 	*gilp = gil;
 	return 0;
 }
@@ -102,6 +110,7 @@ bfsgil_destroy(bfsgil_t *gil)
 	pthread_mutex_unlock(&gil->lock);
 	if (attached != 0)
 		return EBUSY;
+	envwatch_finish(gil);
 	pthread_mutex_destroy(&gil->lock);
 	runq_fini(&gil->runq);
 	free(gil);
@@ -157,6 +166,9 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	 *    by a hook remover (hook.h). */
 	atomic_init(&t->hook_seq, 0);
 	BFSGIL_RACY_BY_DESIGN(&t->hook_seq, sizeof(t->hook_seq));
+	/*  - report: BFSGIL_STATS's, written by the thread's own hook
+	 *    callbacks, read under the mutex (envwatch.h). */
+	BFSGIL_RACY_BY_DESIGN(&t->report, sizeof(t->report));
 
 	pthread_mutex_lock(&gil->lock);
 	/* Reserve a queue slot per attached thread now, so that queueing

@@ -33,6 +33,7 @@
 #include <bfsgil/lock.h>
 #include <bfsgil/stats.h>
 
+#include "envwatch.h"
 #include "hook.h"
 #include "park.h"
 #include "policy.h"
@@ -91,6 +92,7 @@ struct bfsgil_thread {
 	/* Who handed this thread the lock last (mutex; read by this thread
 	 * once the grant is its own), for its ACQUIRED event. */
 	struct bfsgil_thread *handed_by;
+	struct envwatch_thread report;	/* BFSGIL_STATS's (envwatch.h) */
 	struct thread_counters counters;
 };
 
@@ -125,6 +127,7 @@ struct bfsgil {
 	struct bfsgil_stats retired;
 	struct tunable_values tunables;
 	struct hook_table hooks;	/* event callbacks (hook.h) */
+	struct envwatch *watch;		/* BFSGIL_TRACE, _STATS, or NULL */
 };
 
 static inline struct bfsgil_thread *
@@ -193,6 +196,9 @@ void gil_send_detach(struct bfsgil *gil, struct bfsgil_thread *t);
 /* gil.c: take @t off the attached list and retire its counters (mutex
  * held). */
 void gil_unlink_thread(struct bfsgil *gil, struct bfsgil_thread *t);
+
+/* stats.c: @t's counters alone into @out (threads 1, waiting 0). */
+void stats_of_thread(const struct bfsgil_thread *t, struct bfsgil_stats *out);
 
 /* stats.c: fold a leaving thread's counters into the lock's retired
  * totals (mutex held). */

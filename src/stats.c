@@ -34,6 +34,14 @@ stats_accumulate(struct bfsgil_stats *out, const struct thread_counters *c)
 }
 
 void
+stats_of_thread(const struct bfsgil_thread *t, struct bfsgil_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	stats_accumulate(out, &t->counters);
+	out->threads = 1;
+}
+
+void
 stats_retire(struct bfsgil *gil, struct bfsgil_thread *t)
 {
 	stats_accumulate(&gil->retired, &t->counters);
@@ -70,9 +78,7 @@ bfsgil_thread_stats(const bfsgil_thread_t *self, struct bfsgil_stats *out)
 	pthread_mutex_lock(&g->lock);
 	queued = runq_queued(&self->node);
 	pthread_mutex_unlock(&g->lock);
-	memset(out, 0, sizeof(*out));
-	stats_accumulate(out, &self->counters);
-	out->threads = 1;
+	stats_of_thread(self, out);
 	out->waiting = queued;
 	return 0;
 }
