@@ -105,8 +105,10 @@ usage(FILE *f)
 "  --trace-svg FILE      the same, drawn as a timeline picture (SVG): a\n"
 "                        panel per policy, a row per thread\n"
 "  --trace-scene NAME    convoy: an I/O thread answering a ping every 10 ms\n"
-"                        beside 2 CPU-bound threads (default); fair: 4\n"
-"                        CPU-bound threads\n"
+"                        beside CPU-bound threads (default); fair:\n"
+"                        CPU-bound threads alone\n"
+"  --trace-threads N     CPU-bound threads in the scene, 1 to 8 (default 2\n"
+"                        for convoy, 4 for fair)\n"
 "  --trace-ms N          each scene's length in ms (default 60)\n"
 "  --help                this text\n"
 "  --version             the version\n"
@@ -190,6 +192,7 @@ main(int argc, char **argv)
 		{ "trace-svg", required_argument, NULL, 'G' },
 		{ "trace-scene", required_argument, NULL, 'C' },
 		{ "trace-ms", required_argument, NULL, 'M' },
+		{ "trace-threads", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -199,7 +202,7 @@ main(int argc, char **argv)
 	const char *lua = NULL, *lua_script = LUA_PEER_SCRIPT;
 	const char *json = NULL, *trace = NULL, *trace_svg = NULL;
 	enum trace_scene scene = SCENE_CONVOY;
-	long trace_ms = 60;
+	long trace_ms = 60, trace_threads = 0;
 	char command[1024], *end;
 	struct machine m;
 	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST, c, err;
@@ -252,6 +255,15 @@ main(int argc, char **argv)
 			} else {
 				fprintf(stderr, "bfsgil-bench: no scene called "
 					"'%s' (convoy, fair)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'N':
+			trace_threads = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    trace_threads < 1 || trace_threads > 8) {
+				fprintf(stderr, "bfsgil-bench: --trace-threads "
+					"wants 1 to 8\n");
 				return 2;
 			}
 			break;
@@ -315,8 +327,10 @@ main(int argc, char **argv)
 	       work_opcode_ns(), work_call_ns() / 1e6);
 
 	if (trace != NULL || trace_svg != NULL) {
-		trace_scenes(&p, scene, (uint64_t)trace_ms * MS, trace,
-			     trace_svg);
+		trace_scenes(&p, scene, trace_threads != 0
+					 ? (int)trace_threads
+					 : trace_scene_threads(scene),
+			     (uint64_t)trace_ms * MS, trace, trace_svg);
 		client_stop();
 		return 0;
 	}

@@ -5,9 +5,10 @@
  * time scale).
  *
  *  convoy  the latency test's I/O thread answering a ping every 10 ms
- *          beside 2 CPU-bound threads: under newgil the I/O thread waits
- *          up to a switch interval each time, under bfsgil it preempts
- *  fair    4 CPU-bound threads taking turns
+ *          beside N CPU-bound threads (default 2): under newgil the I/O
+ *          thread waits up to a switch interval each time (with one CPU
+ *          thread, exactly one), under bfsgil it preempts
+ *  fair    N CPU-bound threads taking turns (default 4)
  *
  * bfsgil records itself: the library's recorder hangs on its event hooks
  * (bfsgil/trace.h).  The rebuilt GILs have no hooks, so a wrapper policy
@@ -32,8 +33,7 @@
 #include "work.h"
 
 #define TRACE_BLOCKED_NS 2000
-#define SCENE_CPU_THREADS 2
-#define FAIR_THREADS 4
+#define SCENE_MAX_THREADS 8
 
 /* The policy the wrapper runs, and where it records (one scene at a
  * time, set before its lock is made). */
@@ -218,46 +218,56 @@ static const struct policy traced = {
 	.yield = traced_yield,
 };
 
-const char *
-trace_scene_about(enum trace_scene s)
+int
+trace_scene_threads(enum trace_scene s)
 {
-	return s == SCENE_FAIR ? "4 CPU-bound threads taking turns"
-			       : "an I/O thread answering pings beside 2 "
-				 "CPU-bound threads";
+	return s == SCENE_FAIR ? 4 : 2;
 }
 
-/* Run @scene under @pol for @ns, recording into a new recorder. */
+/* What @s with @n CPU-bound threads shows, into @buf. */
+static const char *
+scene_about(char *buf, size_t size, enum trace_scene s, int n)
+{
+	if (s == SCENE_FAIR)
+		snprintf(buf, size, "%d CPU-bound threads taking turns", n);
+	else
+		snprintf(buf, size, "an I/O thread answering pings beside %d "
+			 "CPU-bound thread%s", n, n == 1 ? "" : "s");
+	return buf;
+}
+
+/* Run @scene with @nthreads CPU-bound threads under @pol for @ns,
+ * recording into a new recorder. */
 static bfsgil_trace_t *
 run_scene(const struct plan *p, const struct policy *pol,
-	  enum trace_scene scene, uint64_t ns)
+	  enum trace_scene scene, int nthreads, uint64_t ns)
 {
 	static uint64_t rtt[CLIENT_MAX_PINGS];
-	char label[128];
+	char label[128], about[96];
 	size_t lost = 0, n;
 	bfsgil_trace_t *tr;
 
 	snprintf(label, sizeof(label), "%s: %s", pol->name,
-		 trace_scene_about(scene));
+		 scene_about(about, sizeof(about), scene, nthreads));
 	BENCH_CHECK(bfsgil_trace_create(&tr, label, 0));
 	inner = pol;
 	recorder = tr;
 	if (scene == SCENE_CONVOY) {
-		n = latency_run(p, &traced, WL_CPU, SCENE_CPU_THREADS, ns, rtt,
-				&lost);
+		n = latency_run(p, &traced, WL_CPU, nthreads, ns, rtt, &lost);
 		printf("  %-8s %zu pings, %zu lost;", pol->name, n, lost);
 		for (size_t i = 0; i < n && i < 12; i++)
 			printf(" %.2f", (double)rtt[i] / 1e6);
 		printf("%s ms\n", n > 12 ? " ..." : "");
 	} else {
-		struct worker w[FAIR_THREADS];
+		struct worker w[SCENE_MAX_THREADS];
 		pthread_barrier_t start;
 		atomic_int stop = 0;
 		void *lock;
 
 		BENCH_CHECK(traced.create(&lock));
 		BENCH_CHECK(pthread_barrier_init(&start, NULL,
-						 FAIR_THREADS + 1));
-		for (int i = 0; i < FAIR_THREADS; i++) {
+						 (unsigned)nthreads + 1));
+		for (int i = 0; i < nthreads; i++) {
 			w[i] = (struct worker){ .pol = &traced, .lock = lock,
 						.kind = WL_CPU, .stop = &stop,
 						.start = &start, .index = i };
@@ -266,13 +276,13 @@ run_scene(const struct plan *p, const struct policy *pol,
 		pthread_barrier_wait(&start);
 		sleep_ns(ns);	/* the scene's length */
 		atomic_store(&stop, 1);
-		for (int i = 0; i < FAIR_THREADS; i++)
+		for (int i = 0; i < nthreads; i++)
 			worker_join(&w[i]);
 		pthread_barrier_destroy(&start);
 		traced.destroy(lock);
 		printf("  %-8s", pol->name);
-		for (int i = 0; i < FAIR_THREADS; i++)
-			printf(" %s%.1f M opcodes", i ? ", " : "",
+		for (int i = 0; i < nthreads; i++)
+			printf("%s %.2f M opcodes", i ? "," : "",
 			       (double)atomic_load(&w[i].ops) / 1e6);
 		printf("\n");
 	}
@@ -296,17 +306,21 @@ save(const char *path, bfsgil_trace_t *const *trs, size_t n,
 }
 
 void
-trace_scenes(const struct plan *p, enum trace_scene scene, uint64_t ns,
-	     const char *json, const char *svg)
+trace_scenes(const struct plan *p, enum trace_scene scene, int nthreads,
+	     uint64_t ns, const char *json, const char *svg)
 {
 	bfsgil_trace_t *trs[PLAN_MAX_POLICIES];
+	char about[96];
 	int err;
 
+	if (nthreads < 1 || nthreads > SCENE_MAX_THREADS)
+		bench_fail("--trace-threads", ERANGE);
 	printf("\nTrace: %s, %.0f ms under each policy%s\n",
-	       trace_scene_about(scene), (double)ns / 1e6,
+	       scene_about(about, sizeof(about), scene, nthreads),
+	       (double)ns / 1e6,
 	       scene == SCENE_CONVOY ? " (round trips of the pings)" : "");
 	for (int i = 0; i < p->npolicies; i++)
-		trs[i] = run_scene(p, p->policies[i], scene, ns);
+		trs[i] = run_scene(p, p->policies[i], scene, nthreads, ns);
 	if (json != NULL) {
 		err = save(json, trs, (size_t)p->npolicies, BFSGIL_TRACE_JSON);
 		if (err != 0)
