@@ -8,6 +8,13 @@
  * while other threads may still run: a trace is detached first, which
  * waits for callbacks running elsewhere (bfsgil_hook_remove), and the
  * stats are read under the lock's mutex.
+ *
+ * In a fork child every watched lock is inherited: its mutex may have
+ * been held at fork() by a thread the child does not have, and a hook
+ * remover would wait for that thread's callbacks.  So a child leaves an
+ * inherited lock's watch alone at exit, never touching the lock, unless
+ * bfsgil_after_fork_child made the lock the child's own (and then writes
+ * only to a file whose name has %p).
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,16 +42,47 @@ watch_prefork(void)
 }
 
 static void
-watch_postfork(void)
+watch_postfork_parent(void)
 {
+	pthread_mutex_unlock(&watch_lock);
+}
+
+static void
+watch_postfork_child(void)
+{
+	for (struct envwatch *w = watch_list; w != NULL; w = w->next)
+		w->inherited = true;
 	pthread_mutex_unlock(&watch_lock);
 }
 
 static void
 watch_init_once(void)
 {
-	pthread_atfork(watch_prefork, watch_postfork, watch_postfork);
+	pthread_atfork(watch_prefork, watch_postfork_parent,
+		       watch_postfork_child);
 	atexit(watch_at_exit);
+}
+
+void
+envwatch_after_fork_child(struct bfsgil *gil)
+{
+	pthread_mutex_lock(&watch_lock);
+	if (gil->watch != NULL)
+		gil->watch->inherited = false;
+	pthread_mutex_unlock(&watch_lock);
+}
+
+/* Does @pattern name the pid ("%p", not "%%p")? */
+static bool
+watch_names_pid(const char *pattern)
+{
+	for (const char *p = pattern; p[0] != '\0'; p++)
+		if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
+			if (p[1] == 'p')
+				return true;
+			p++;
+		}
+	return false;
 }
 
 /* The name @w writes @pattern to, in @out: "%p" the pid, "%%" a %, and
@@ -87,12 +125,12 @@ watch_file_name(const struct envwatch *w, const char *pattern, char *out,
 }
 
 /* Is @w's file to be written by this process?  Not by a fork child, unless
- * the name tells the processes apart. */
+ * the name tells the processes apart (standard error never does). */
 static bool
 watch_ours(const struct envwatch *w, const char *pattern)
 {
 	return w->creator == getpid() ||
-	       (pattern != NULL && strstr(pattern, "%p") != NULL);
+	       (pattern != NULL && watch_names_pid(pattern));
 }
 
 /* Write what @w watched, once (watch_lock held, or @w off the list). */
@@ -105,6 +143,8 @@ watch_write(struct envwatch *w)
 	if (w->done)
 		return;
 	w->done = true;
+	if (w->inherited)
+		return;	/* a fork child's copy: hands off (see the top) */
 	if (w->trace != NULL) {
 		bfsgil_trace_detach(w->trace, w->gil);
 		if (watch_ours(w, w->trace_path) &&
@@ -115,8 +155,10 @@ watch_write(struct envwatch *w)
 	}
 	if (w->stats) {
 		bfsgil_hook_remove(w->gil, envwatch_stats_hook, w);
-		if (w->stats_path == NULL)
-			envwatch_stats_write(w, NULL);
+		if (w->stats_path == NULL) {
+			if (watch_ours(w, NULL))
+				envwatch_stats_write(w, NULL);
+		}
 		else if (watch_ours(w, w->stats_path) &&
 			 watch_file_name(w, w->stats_path, path, sizeof(path)))
 			envwatch_stats_write(w, path);
@@ -264,14 +306,17 @@ envwatch_start(struct bfsgil *gil)
 	w->gil = gil;
 	w->creator = getpid();
 	w->created_ns = clock_now_ns();
+	/* Held throughout, so that the lock's number is taken only if it is
+	 * watched.  The stats file first: opened to append, it loses
+	 * nothing if the trace's then fails. */
 	pthread_mutex_lock(&watch_lock);
-	w->index = ++watch_count;
-	pthread_mutex_unlock(&watch_lock);
-	if (trace != NULL && *trace != '\0')
-		err = watch_start_trace(w, trace);
-	if (err == 0 && stats != NULL && *stats != '\0')
+	w->index = watch_count + 1;
+	if (stats != NULL && *stats != '\0')
 		err = watch_start_stats(w, stats);
+	if (err == 0 && trace != NULL && *trace != '\0')
+		err = watch_start_trace(w, trace);
 	if (err != 0) {
+		pthread_mutex_unlock(&watch_lock);
 		/* Nobody is attached yet: removing hooks waits for no one. */
 		if (w->trace != NULL)
 			bfsgil_trace_detach(w->trace, gil);
@@ -279,7 +324,7 @@ envwatch_start(struct bfsgil *gil)
 		watch_free(w);
 		return err;
 	}
-	pthread_mutex_lock(&watch_lock);
+	watch_count = w->index;
 	w->next = watch_list;
 	watch_list = w;
 	pthread_mutex_unlock(&watch_lock);

@@ -13,8 +13,8 @@
  *                             figures at the same moments, appended to
  *                             FILE, or to stderr for "-" (bfsgil-stat).
  *
- * A fork child writes neither unless FILE has "%p": it would overwrite
- * or repeat its parent's.
+ * A fork child writes neither unless it called bfsgil_after_fork_child
+ * and FILE has "%p": it would overwrite or repeat its parent's.
  *
  * Each watched lock has a struct envwatch (gil->watch); the watched locks
  * of the process are on one list, which an atexit handler walks.
@@ -49,6 +49,7 @@ struct envwatch {
 	uint64_t created_ns;
 	int index;			/* 1, 2, ... among watched locks */
 	bool done;			/* written: not again */
+	bool inherited;			/* a fork child's copy (envwatch.c) */
 	bfsgil_trace_t *trace;
 	char *trace_path;		/* as given, %p not yet expanded */
 	bool stats;
@@ -76,6 +77,10 @@ int envwatch_start(struct bfsgil *gil);
 /* At bfsgil_destroy, with nobody attached: write what was watched, stop,
  * free.  Nothing if the lock is not watched. */
 void envwatch_finish(struct bfsgil *gil);
+
+/* At bfsgil_after_fork_child: the child has made the lock its own, so
+ * its watch is the child's to write (to a file whose name has %p). */
+void envwatch_after_fork_child(struct bfsgil *gil);
 
 /* envwatch_stats.c: the stats hook and the report. */
 void envwatch_stats_hook(const struct bfsgil_event *ev, void *data);

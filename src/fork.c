@@ -64,6 +64,8 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	atomic_store_explicit(&self->woke_at, 0, memory_order_relaxed);
 	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
+	/* The lock is the child's own now: so is what watches it. */
+	envwatch_after_fork_child(gil);
 	/* The child's caller holds now, whether or not it did in the
 	 * parent: a trace must see it take the lock. */
 	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) {

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "gil.h"
 #include "invariant.h"
+#include "trace.h"
 
 /* Round @size up to whole cache lines, as aligned_alloc requires a
  * multiple of the alignment. */
@@ -111,6 +112,9 @@ bfsgil_destroy(bfsgil_t *gil)
 	if (attached != 0)
 		return EBUSY;
 	envwatch_finish(gil);
+	/* Hooks go with the lock; a recorder on it is detached, so that
+	 * it can still be written and destroyed. */
+	trace_lock_gone(gil);
 	pthread_mutex_destroy(&gil->lock);
 	runq_fini(&gil->runq);
 	free(gil);

@@ -3,6 +3,7 @@
  * the rules of who touches what are in hook.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 
 #include "annotate.h"
@@ -29,7 +30,12 @@ hook_call(struct hook_table *h, const struct bfsgil_event *ev)
 void
 hook_send_locked(struct bfsgil *gil, const struct bfsgil_event *ev)
 {
+	int cancel;
+
+	/* Cancelled in a callback, the thread would leave the mutex held. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	hook_call(&gil->hooks, ev);
+	pthread_setcancelstate(cancel, NULL);
 }
 
 void
@@ -37,7 +43,13 @@ hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev)
 {
 	unsigned seq = atomic_load_explicit(&self->hook_seq,
 					    memory_order_relaxed);
+	int cancel;
 
+	/* A thread cancelled inside a callback would stay odd for ever, and
+	 * every later remover would wait for it, holding the mutex: so no
+	 * cancellation in callbacks (a request waits for the next point
+	 * after the call). */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	/* Odd: inside.  Sequentially consistent, against the remover's
 	 * clearing of a slot (hook.h). */
 	atomic_store(&self->hook_seq, seq + 1);
@@ -45,6 +57,7 @@ hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev)
 	/* What the callbacks did happens before a remover that sees this. */
 	BFSGIL_HAPPENS_BEFORE(&self->hook_seq);
 	atomic_store_explicit(&self->hook_seq, seq + 2, memory_order_release);
+	pthread_setcancelstate(cancel, NULL);
 }
 
 void

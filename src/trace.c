@@ -13,6 +13,7 @@
 
 #include "annotate.h"
 #include "clock.h"
+#include "gil.h"
 #include "trace.h"
 
 /* Recorder ids and thread tokens: never reused, so a thread's cache of
@@ -192,6 +193,22 @@ bfsgil_trace_detach(bfsgil_trace_t *tr, bfsgil_t *gil)
 		atomic_fetch_sub(&tr->attached, 1);
 	}
 	return err;
+}
+
+void
+trace_lock_gone(struct bfsgil *gil)
+{
+	for (int i = 0; i < BFSGIL_HOOKS_MAX; i++) {
+		struct hook_entry *e = &gil->hooks.entry[i];
+		struct bfsgil_trace *tr;
+
+		if (atomic_load(&e->mask) == 0 ||
+		    atomic_load(&e->fn) != bfsgil_trace_hook)
+			continue;
+		tr = atomic_load(&e->data);
+		atomic_store(&tr->detached_ns, clock_now_ns());
+		atomic_fetch_sub(&tr->attached, 1);
+	}
 }
 
 int

@@ -76,8 +76,16 @@ struct tl_mark {
 	int other;		/* ASKED: the waiter's track, or -1 */
 };
 
+/* A handle a track's own events named, from @first to @last: a thread
+ * that detaches and attaches again names a new one. */
+struct tl_self {
+	const void *who;
+	uint64_t first, last;
+};
+
 struct tl_track {
-	const void *self;	/* the thread its own events named */
+	struct tl_self *self;	/* in the order the thread used them */
+	size_t nself, selfcap;
 	char name[32];		/* the thread's name, or "thread <tid>" */
 	int tid;
 	uint64_t first, last;	/* the times of its first and last events */
@@ -97,10 +105,20 @@ struct timeline {
 	size_t ntrack;
 };
 
+struct bfsgil;
+
+/* trace.c: @gil is being destroyed (nobody attached, so no callback runs):
+ * every recorder still attached to it is detached. */
+void trace_lock_gone(struct bfsgil *gil);
+
 /* trace_timeline.c: build @tl from @tr (0, or ENOMEM with @tl empty). */
 int timeline_build(struct timeline *tl, const struct bfsgil_trace *tr);
 void timeline_free(struct timeline *tl);
 const char *timeline_state_name(enum tl_state s);
+/* The length of the valid UTF-8 character at @s (at most @n bytes, n > 0;
+ * U+FFFE and U+FFFF count as invalid, as XML will not have them), or 0.
+ * Names are any bytes; both writers put '?' for a byte that is not. */
+size_t timeline_utf8_len(const unsigned char *s, size_t n);
 const char *timeline_reason_name(unsigned reason);
 
 /* trace_json.c, trace_svg.c: write @n timelines to @out; 0 or an errno

@@ -27,23 +27,6 @@
 # define PACKAGE_VERSION "?"
 #endif
 
-/* The length of the valid UTF-8 sequence at @s (at most @n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-		     : s[0] >= 0xe0		 ? 3
-		     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-						  : 0;
-
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* @s as a JSON string: quotes, backslashes and control characters
  * escaped, invalid UTF-8 (a thread name is any bytes) replaced by '?'. */
 static void
@@ -62,7 +45,7 @@ json_string(FILE *f, const char *s)
 			fprintf(f, "\\u%04x", *p);
 		else if (*p < 0x80)
 			fputc(*p, f);
-		else if ((len = utf8_len(p, n)) != 0)
+		else if ((len = timeline_utf8_len(p, n)) != 0)
 			fwrite(p, 1, len, f);
 		else {
 			fputc('?', f);

@@ -48,20 +48,31 @@ svg_num(FILE *f, double x)
 	fprintf(f, "%llu.%02llu", v / 100, v % 100);
 }
 
-/* @s with XML's five special characters escaped. */
+/* @s with XML's five special characters escaped, and '?' for what XML
+ * 1.0 does not allow: control bytes and bytes that are not UTF-8. */
 static void
 svg_text(FILE *f, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	for (; n > 0; p += len, n -= len) {
+		len = 1;
+		switch (*p) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&apos;", f); break;
 		default:
-			/* Control bytes are not allowed in XML 1.0. */
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+			if (*p < 0x20)
+				fputc('?', f);
+			else if ((len = timeline_utf8_len(p, n)) != 0)
+				fwrite(p, 1, len, f);
+			else {
+				fputc('?', f);
+				len = 1;
+			}
 		}
 	}
 }
@@ -228,6 +239,7 @@ svg_legend(FILE *f)
 	};
 	double x = SVG_LEFT;
 
+	fputs("<g class=\"legend\">\n", f);
 	for (size_t i = 0; i < sizeof(item) / sizeof(item[0]); i++) {
 		svg_rect(f, x, 8, 14, 12, svg_colour[item[i].state]);
 		svg_text_at(f, x + 18, 18, "start");
@@ -236,7 +248,7 @@ svg_legend(FILE *f)
 	}
 	svg_rect(f, x + 6, 6, 1, 5, "#000000");
 	svg_text_at(f, x + 12, 18, "start");
-	fputs("asked to give way</text>\n", f);
+	fputs("asked to give way</text>\n</g>\n", f);
 }
 
 int

@@ -36,6 +36,32 @@ timeline_reason_name(unsigned reason)
 	}
 }
 
+size_t
+timeline_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t c;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, past U+10FFFF, and U+FFFE and U+FFFF,
+	 * which XML does not allow either. */
+	if (c < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff || c == 0xfffe ||
+	    c == 0xffff)
+		return 0;
+	return len;
+}
+
 /* Grow *@p (of *@cap elements of @size) to hold one more than @n. */
 static int
 grow(void *p, size_t *cap, size_t n, size_t size)
@@ -68,13 +94,16 @@ ring_window(const struct trace_ring *r, uint64_t cap, uint64_t *first,
 }
 
 /*
- * The track of the thread @who at time @at, or -1: among the tracks
- * whose own events named @who, the one alive at @at, else the latest to
- * start before it (a handle's address can be reused by a later thread).
+ * The track of the thread whose handle was @who at time @at, or -1:
+ * among the tracks whose own events named @who, the one that used it
+ * over a span holding @at, else the one that began using it latest
+ * before @at (a handle's address is reused once it is freed, by the
+ * same thread attaching again or by another).
  */
 static int
 timeline_find(const struct timeline *tl, const void *who, uint64_t at)
 {
+	uint64_t best_first = 0;
 	int best = -1;
 
 	if (who == NULL)
@@ -82,22 +111,29 @@ timeline_find(const struct timeline *tl, const void *who, uint64_t at)
 	for (size_t i = 0; i < tl->ntrack; i++) {
 		const struct tl_track *t = &tl->track[i];
 
-		if (t->self != who)
-			continue;
-		if (t->first <= at && at <= t->last)
-			return (int)i;
-		if (t->first <= at &&
-		    (best < 0 || t->first > tl->track[best].first))
-			best = (int)i;
+		for (size_t k = 0; k < t->nself; k++) {
+			const struct tl_self *e = &t->self[k];
+
+			if (e->who != who || e->first > at)
+				continue;
+			if (at <= e->last)
+				return (int)i;
+			if (best < 0 || e->first > best_first) {
+				best = (int)i;
+				best_first = e->first;
+			}
+		}
 	}
 	return best;
 }
 
-/* One state from @from (@state < 0: none known). */
+/* One state from @from (@state < 0: none known); @self the handle the
+ * thread's own events name now. */
 struct cursor {
 	int state;
 	uint64_t from, deadline;
 	int other;
+	const void *self;
 };
 
 static int
@@ -140,11 +176,13 @@ cmp_mark(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* Pass 1: who each ring's thread is, its name and time range. */
-static void
+/* Pass 1: who each ring's thread is (the handles its own events name,
+ * and when), its name and time range. */
+static int
 track_init(struct tl_track *t, const struct trace_ring *r, uint64_t cap)
 {
 	uint64_t first, count;
+	int err;
 
 	ring_window(r, cap, &first, &count);
 	t->tid = r->tid;
@@ -155,14 +193,27 @@ track_init(struct tl_track *t, const struct trace_ring *r, uint64_t cap)
 	t->first = UINT64_MAX;
 	for (uint64_t k = first; k < first + count; k++) {
 		const struct trace_rec *x = &r->rec[k & (cap - 1)];
+		struct tl_self *e = t->nself ? &t->self[t->nself - 1] : NULL;
 
-		if (t->self == NULL && (x->type & OWN_EVENTS))
-			t->self = x->thread;
 		if (x->time_ns < t->first)
 			t->first = x->time_ns;
 		if (x->time_ns > t->last)
 			t->last = x->time_ns;
+		/* Its own DETACH names the handle in use, and ends it. */
+		if (e != NULL && x->thread == e->who &&
+		    (x->type & (OWN_EVENTS | BFSGIL_EVENT_DETACH))) {
+			e->last = x->time_ns;
+			continue;
+		}
+		if (!(x->type & OWN_EVENTS))
+			continue;
+		err = grow(&t->self, &t->selfcap, t->nself, sizeof(*t->self));
+		if (err != 0)
+			return err;
+		t->self[t->nself++] = (struct tl_self){ x->thread, x->time_ns,
+							x->time_ns };
 	}
+	return 0;
 }
 
 /* Pass 2: the spans of a ring's own events, the marks of its others. */
@@ -179,8 +230,10 @@ track_fill(struct timeline *tl, size_t i, const struct trace_ring *r,
 		const struct trace_rec *x = &r->rec[k & (cap - 1)];
 		int next = -1, target, giver;
 
+		if (x->type & OWN_EVENTS)
+			c->self = x->thread;
 		if (x->type == BFSGIL_EVENT_ASKED ||
-		    (x->type == BFSGIL_EVENT_DETACH && x->thread != t->self)) {
+		    (x->type == BFSGIL_EVENT_DETACH && x->thread != c->self)) {
 			/* About another thread: a mark on its track. */
 			target = timeline_find(tl, x->thread, x->time_ns);
 			if (target >= 0)
@@ -245,7 +298,9 @@ timeline_build(struct timeline *tl, const struct bfsgil_trace *tr)
 	for (r = atomic_load(&tr->rings); r != NULL; r = r->next) {
 		if (r->order >= n)	/* made after nrings was read */
 			continue;
-		track_init(&tl->track[r->order], r, tr->cap);
+		err = track_init(&tl->track[r->order], r, tr->cap);
+		if (err != 0)
+			break;
 		tl->events += r->n;
 		if (r->n > tr->cap)
 			tl->overwritten += r->n - tr->cap;
@@ -289,6 +344,7 @@ timeline_free(struct timeline *tl)
 	for (size_t i = 0; i < tl->ntrack; i++) {
 		free(tl->track[i].span);
 		free(tl->track[i].mark);
+		free(tl->track[i].self);
 	}
 	free(tl->track);
 	tl->track = NULL;

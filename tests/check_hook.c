@@ -726,6 +726,70 @@ START_TEST(hooks_survive_fork_while_another_thread_is_inside_a_callback)
 }
 END_TEST
 
+/*
+ * A callback that reaches a cancellation point in a thread with a
+ * cancellation pending: were it cancelled there, its thread would stay
+ * "inside" for ever and every later bfsgil_hook_remove would wait for it,
+ * holding the internal mutex.  Callbacks run with cancellation disabled:
+ * the thread is cancelled at its next point after the call, and the
+ * remove returns (the case's timeout bounds it).
+ */
+static atomic_int cancel_seen;
+static bfsgil_thread_t *cancelled_handle;	/* read after the join */
+static int released = -1;			/* likewise */
+
+static void
+cancel_point_callback(const struct bfsgil_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	atomic_fetch_add(&cancel_seen, 1);
+	pthread_testcancel();	/* a cancellation point, like write() */
+}
+
+static void *
+cancelled_releaser(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	cancelled_handle = t;
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	/* Cancel ourselves: pending, acted on at the next point.  No
+	 * ck_assert until then: Check's asserts write to a pipe, which is
+	 * a cancellation point. */
+	pthread_cancel(pthread_self());
+	released = bfsgil_release(t);		/* RELEASED's callback */
+	pthread_testcancel();			/* cancelled here */
+	ck_abort_msg("not cancelled after the callback");
+	return NULL;
+}
+
+START_TEST(a_cancellation_inside_a_callback_waits_until_after_it)
+{
+	pthread_t w;
+	void *ret;
+
+	atomic_store(&cancel_seen, 0);
+	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_RELEASED,
+					 cancel_point_callback, NULL), 0);
+	w = harness_spawn(cancelled_releaser, NULL);
+	ck_assert_int_eq(pthread_join(w, &ret), 0);
+	ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+	ck_assert_int_eq(released, 0);
+	ck_assert_int_eq(atomic_load(&cancel_seen), 1);
+	/* Returns: the cancelled thread left its callback. */
+	ck_assert_int_eq(bfsgil_hook_remove(gil, cancel_point_callback, NULL),
+			 0);
+	/* The lock is free and usable, and the dead thread's handle can be
+	 * detached. */
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	ck_assert_int_eq(bfsgil_detach(cancelled_handle), 0);
+}
+END_TEST
+
 /* A handle left by a thread that exited, detached by another thread: the
  * DETACH event names it and runs in the detaching thread. */
 static void *
@@ -789,6 +853,8 @@ make_suite(void)
 		  removed_hook_is_not_called_again, 20 },
 		{ "remove_waits_for_a_callback_running_in_another_thread",
 		  remove_waits_for_a_callback_running_in_another_thread, 20 },
+		{ "a_cancellation_inside_a_callback_waits_until_after_it",
+		  a_cancellation_inside_a_callback_waits_until_after_it, 10 },
 		{ "detach_by_another_thread_names_the_handle",
 		  detach_by_another_thread_names_the_handle, 20 },
 		{ "thread_data_is_the_hosts_own_pointer",

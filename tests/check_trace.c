@@ -297,7 +297,8 @@ START_TEST(events_fed_by_a_host_make_tracks_and_marks_on_the_asked_thread)
 	ck_assert_uint_eq(tl.ntrack, 2);
 	a = track_named(&tl, "A");
 	b = track_named(&tl, "B");
-	ck_assert_ptr_eq(a->self, &thread_a);
+	ck_assert_uint_eq(a->nself, 1);
+	ck_assert_ptr_eq(a->self[0].who, &thread_a);
 	ck_assert_str_eq(states(a), "ro");
 	ck_assert_str_eq(states(b), "wr");
 	ck_assert_int_eq(b->span[1].other, (int)(a - tl.track));
@@ -338,6 +339,123 @@ START_TEST(a_take_back_is_not_drawn_as_a_handoff)
 	/* From off the lock: taken back, not handed over. */
 	ck_assert_int_eq(tl.track[0].span[3].other, -1);
 	timeline_free(&tl);
+	ck_assert_int_eq(bfsgil_trace_destroy(tr), 0);
+}
+END_TEST
+
+/* B's part: wait, ask A's second handle (for B), be handed the lock. */
+struct handles {
+	bfsgil_trace_t *tr;
+	uint64_t t0;
+	int *hb, *h2;
+};
+
+static void *
+asker_b(void *arg)
+{
+	struct handles *f = arg;
+
+	pthread_setname_np(pthread_self(), "B");
+	feed(f->tr, BFSGIL_EVENT_WAIT, f->hb, f->t0 + 5500, NULL, 0);
+	feed(f->tr, BFSGIL_EVENT_ASKED, f->h2, f->t0 + 6000, f->hb,
+	     BFSGIL_ASK_PREEMPT);
+	feed(f->tr, BFSGIL_EVENT_ACQUIRED, f->hb, f->t0 + 8000, f->h2, 0);
+	feed(f->tr, BFSGIL_EVENT_RELEASED, f->hb, f->t0 + 9000, NULL, 0);
+	return NULL;
+}
+
+/*
+ * A thread that detaches and attaches again gets a new handle (a host
+ * that attaches per call does this all the time): its track must still
+ * get the asks aimed at the new handle, and its handoffs their giver.
+ * Fed by hand, two handles of A one after the other; B asks the second.
+ */
+START_TEST(a_thread_with_a_new_handle_keeps_one_track_and_its_marks)
+{
+	struct timeline tl;
+	bfsgil_trace_t *tr;
+	int h1, h2, hb;
+	uint64_t t0;
+	struct handles f;
+
+	ck_assert_int_eq(bfsgil_trace_create(&tr, "handles", 0), 0);
+	t0 = harness_now_ns();
+	pthread_setname_np(pthread_self(), "A");
+	feed(tr, BFSGIL_EVENT_ATTACH, &h1, t0, NULL, 0);
+	feed(tr, BFSGIL_EVENT_ACQUIRED, &h1, t0 + 1000, NULL, 0);
+	feed(tr, BFSGIL_EVENT_RELEASED, &h1, t0 + 2000, NULL, 0);
+	feed(tr, BFSGIL_EVENT_DETACH, &h1, t0 + 3000, NULL, 0);
+	feed(tr, BFSGIL_EVENT_ATTACH, &h2, t0 + 4000, NULL, 0);
+	feed(tr, BFSGIL_EVENT_ACQUIRED, &h2, t0 + 5000, NULL, 0);
+	/* B, on a thread of its own, asks A's second handle. */
+	f = (struct handles){ tr, t0, &hb, &h2 };
+	harness_join(harness_spawn(asker_b, &f));
+	feed(tr, BFSGIL_EVENT_RELEASED, &h2, t0 + 7000, &hb, 0);
+	ck_assert_int_eq(timeline_build(&tl, tr), 0);
+	ck_assert_uint_eq(tl.ntrack, 2);
+	{
+		const struct tl_track *a = track_named(&tl, "A");
+		const struct tl_track *b = track_named(&tl, "B");
+
+		ck_assert_uint_eq(a->nself, 2);
+		ck_assert_ptr_eq(a->self[1].who, &h2);
+		/* Off, running, off; detached; off, running, off. */
+		ck_assert_str_eq(states(a), "orooro");
+		ck_assert_uint_eq(a->nmark, 1);
+		ck_assert_uint_eq(a->mark[0].at, t0 + 6000);
+		/* B waited and was handed the lock by A's second handle. */
+		ck_assert_str_eq(states(b), "wr");
+		ck_assert_int_eq(b->span[1].other, (int)(a - tl.track));
+	}
+	timeline_free(&tl);
+	ck_assert_int_eq(bfsgil_trace_destroy(tr), 0);
+}
+END_TEST
+
+/* A lock destroyed with a recorder still attached detaches it: the
+ * recorder can then be written and destroyed. */
+START_TEST(destroying_a_lock_detaches_its_recorder)
+{
+	bfsgil_trace_t *tr;
+	bfsgil_thread_t *t;
+	bfsgil_t *g2;
+	char *json;
+
+	ck_assert_int_eq(bfsgil_create(&g2), 0);
+	ck_assert_int_eq(bfsgil_trace_create(&tr, "destroyed", 0), 0);
+	ck_assert_int_eq(bfsgil_trace_attach(tr, g2), 0);
+	ck_assert_int_eq(bfsgil_attach(g2, &t), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	ck_assert_int_eq(bfsgil_destroy(g2), 0);
+	json = written(tr, BFSGIL_TRACE_JSON);
+	ck_assert_int_eq(count(json, "\"name\":\"running\""), 1);
+	free(json);
+	ck_assert_int_eq(bfsgil_trace_destroy(tr), 0);
+}
+END_TEST
+
+/* Thread names are any bytes; what is written must still parse: '?' for
+ * what is not UTF-8 (or not allowed in XML), and real UTF-8 kept. */
+START_TEST(names_that_are_not_utf8_are_written_as_question_marks)
+{
+	bfsgil_trace_t *tr;
+	char *svg, *json;
+	int me;
+
+	ck_assert_int_eq(bfsgil_trace_create(&tr, "bad \xff\xfe, overlong "
+					     "\xc0\xaf, surrogate \xed\xa0\x80, "
+					     "good \xc3\xa9", 0), 0);
+	feed(tr, BFSGIL_EVENT_ACQUIRED, &me, harness_now_ns(), NULL, 0);
+	svg = written(tr, BFSGIL_TRACE_SVG);
+	json = written(tr, BFSGIL_TRACE_JSON);
+	ck_assert_ptr_nonnull(strstr(svg, "bad ??, overlong ??, surrogate "
+				     "???, good \xc3\xa9"));
+	ck_assert_ptr_nonnull(strstr(json, "bad ??, overlong ??, surrogate "
+				     "???, good \xc3\xa9"));
+	free(svg);
+	free(json);
 	ck_assert_int_eq(bfsgil_trace_destroy(tr), 0);
 }
 END_TEST
@@ -593,6 +711,12 @@ make_suite(void)
 		  10 },
 		{ "a_take_back_is_not_drawn_as_a_handoff",
 		  a_take_back_is_not_drawn_as_a_handoff, 10 },
+		{ "a_thread_with_a_new_handle_keeps_one_track_and_its_marks",
+		  a_thread_with_a_new_handle_keeps_one_track_and_its_marks, 10 },
+		{ "destroying_a_lock_detaches_its_recorder",
+		  destroying_a_lock_detaches_its_recorder, 10 },
+		{ "names_that_are_not_utf8_are_written_as_question_marks",
+		  names_that_are_not_utf8_are_written_as_question_marks, 10 },
 		{ "a_thread_detached_by_another_ends_at_the_detach",
 		  a_thread_detached_by_another_ends_at_the_detach, 10 },
 		{ "an_svg_row_has_at_most_a_rectangle_per_pixel_per_state",

@@ -18,7 +18,7 @@ JSON (Chrome trace-event "JSON Object Format", what Perfetto opens):
   - with --threads N: N named tracks in a process; --min-running N: at
     least N running slices.
 SVG: it parses as XML, is an <svg> with a width and height, and has a
-rectangle of each state's colour.
+rectangle of each state's colour outside the legend.
 
 Prints one line of what it saw; exit status 0 if all held, 1 otherwise
 (with the first thing that did not), 2 on bad usage.  Python 3's
@@ -128,10 +128,11 @@ def check_svg(path):
         fail("root is %s, not svg" % root.tag)
     if not root.get("width") or not root.get("height"):
         fail("no width or height")
-    fills = {r.get("fill") for r in root.iter("{http://www.w3.org/2000/svg}rect")}
+    # The panels' rectangles, not the legend's (in its own <g>).
+    fills = {r.get("fill") for r in root.findall("{http://www.w3.org/2000/svg}rect")}
     for colour in ("#2f9e44", "#e4572e", "#d9d9d9"):
         if colour not in fills:
-            fail("no rectangle of colour %s" % colour)
+            fail("no rectangle of colour %s outside the legend" % colour)
     n = sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}rect"))
     print("trace_check: %s: svg %sx%s, %d rectangles" %
           (path, root.get("width"), root.get("height"), n))

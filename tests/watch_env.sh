@@ -42,6 +42,22 @@ set -- "$tmp"/fork-*.json
 [ $# -eq 2 ] || fail "wanted 2 files, got $*"
 for f; do check "$f"; done
 grep -l child-worker "$tmp"/fork-*.json | grep -q . || fail "no child trace"
+echo "--- fork: a child's stats never go to the parent's stderr"
+BFSGIL_STATS=- ./watch_prog fork 2>"$tmp/fork.err" >/dev/null
+[ "$(grep -c '^bfsgil-stat: pid' "$tmp/fork.err")" -eq 1 ] ||
+	fail "wanted one report, got $(grep -c '^bfsgil-stat: pid' "$tmp/fork.err")"
+
+echo "--- fork children that exit without bfsgil_after_fork_child"
+# 40 children fork while two threads hammer the lock (its mutex held,
+# callbacks running); each must exit at once, writing nothing.  A hang is
+# the failure timeout(1) turns into exit 124.
+status=0
+BFSGIL_TRACE=$tmp/fe.json BFSGIL_STATS=- timeout 120 ./watch_prog forkexit \
+	2>"$tmp/fe.err" || status=$?
+[ "$status" -eq 0 ] || fail "watch_prog forkexit: exit $status (124: a child hung)"
+check "$tmp/fe.json" --threads 2
+[ "$(grep -c '^bfsgil-stat: pid' "$tmp/fe.err")" -eq 1 ] ||
+	fail "wanted the parent's report alone, got $(grep -c '^bfsgil-stat: pid' "$tmp/fe.err")"
 
 echo "--- two locks, two files"
 BFSGIL_TRACE=$tmp/two.json ./watch_prog two

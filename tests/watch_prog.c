@@ -11,6 +11,12 @@
  *                        the child makes a thread of its own, then both
  *                        exit without destroying the lock
  *   watch_prog two       two locks, each used by a thread, both destroyed
+ *   watch_prog forkexit  two threads take turns without a pause while the
+ *                        main thread forks 40 children that exit() at
+ *                        once, never calling bfsgil_after_fork_child (a
+ *                        fork whose exec failed): none may hang at exit
+ *                        on the lock's mutex or its hooks, none may write
+ *                        the parent's files
  *
  * Prints "watch_prog: <mode> ok" on success; exit status 0, 1 on error.
  */
@@ -69,6 +75,26 @@ keeper(void *arg)
 	return NULL;
 }
 
+/* Take turns until told to stop. */
+static atomic_int stop_spinning;
+
+static void *
+spinner(void *arg)
+{
+	bfsgil_t *gil = *(bfsgil_t **)arg;
+	bfsgil_thread_t *t;
+
+	CHECK(bfsgil_attach(gil, &t));
+	while (!atomic_load(&stop_spinning)) {
+		CHECK(bfsgil_acquire(t));
+		if (bfsgil_should_yield(t))
+			CHECK(bfsgil_yield(t));
+		CHECK(bfsgil_release(t));
+	}
+	CHECK(bfsgil_detach(t));
+	return NULL;
+}
+
 static void
 run_turns(bfsgil_t **gil, const char *name)
 {
@@ -115,6 +141,25 @@ main(int argc, char **argv)
 		    WEXITSTATUS(status) != 0)
 			return 1;
 		CHECK(bfsgil_detach(self));
+	} else if (strcmp(argv[1], "forkexit") == 0) {
+		pthread_t sp[2];
+
+		for (int i = 0; i < 2; i++)
+			CHECK(pthread_create(&sp[i], NULL, spinner, &gil));
+		fflush(stdout);
+		for (int i = 0; i < 40; i++) {
+			pid = fork();
+			if (pid < 0)
+				return 1;
+			if (pid == 0)
+				exit(0);
+			if (waitpid(pid, &status, 0) != pid ||
+			    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				return 1;
+		}
+		atomic_store(&stop_spinning, 1);
+		for (int i = 0; i < 2; i++)
+			CHECK(pthread_join(sp[i], NULL));
 	} else if (strcmp(argv[1], "two") == 0) {
 		CHECK(bfsgil_create(&other));
 		run_turns(&gil, "first-lock");

@@ -105,17 +105,23 @@ typedef void (*bfsgil_hook_fn)(const struct bfsgil_event *ev, void *data);
  * Where callbacks run: see enum bfsgil_event_type.  An own event's
  * callback runs in the thread the event is about, inside the bfsgil call
  * that caused it, holding no lock of bfsgil's; ACQUIRED's runs with the
- * GIL held, the others' without.  Callbacks for different threads run
+ * GIL held, RELEASED's and ATTACH's without, WAIT's while the grant may
+ * already have come (see below).  Callbacks for different threads run
  * at the same time, so @fn must be thread-safe.  A locked event's
  * callback runs with the internal mutex held.
  *
  * Either way a callback must be short, must not block, and may call no
  * bfsgil function on this lock but bfsgil_thread_data() and
  * bfsgil_should_yield(): anything else may deadlock (the stats calls and
- * the hook calls take the internal mutex) or recurse.  Recording the
- * event, setting a flag or sending a signal (pthread_kill) is what it is
- * for.  An event that happens while bfsgil_hook_add() runs may or may
- * not reach @fn; every event after it returns does.
+ * the hook calls take the internal mutex) or recurse.  It must return:
+ * cancellation is disabled while callbacks run (a request acts at the
+ * caller's next cancellation point), and a callback that ends its
+ * thread (pthread_exit, longjmp) wedges the lock.  WAIT's callback runs
+ * before the thread looks for its grant, which may already be there: a
+ * slow one delays a thread that may hold the lock.  Recording the event,
+ * setting a flag or sending a signal (pthread_kill) is what it is for.
+ * An event that happens while bfsgil_hook_add() runs may or may not
+ * reach @fn; every event after it returns does.
  *
  * Takes the internal mutex briefly; never waits for the GIL.  Hooks
  * survive fork: after bfsgil_after_fork_child() the child's lock keeps

@@ -46,17 +46,27 @@ struct bfsgil_thread_head {
  *
  * Tunables start at the process defaults (see bfsgil_ctl_set() with a NULL
  * lock), then the environment variable BFSGIL, in bfsgil_ctl_parse() syntax,
- * overrides them.  Does not block.
+ * overrides them.  If BFSGIL_TRACE or BFSGIL_STATS is set, the lock is
+ * traced or measured until it is destroyed or the process exits (see
+ * bfsgil(7)); the files they name are created now.  Does not block.
  *
- * Returns 0; EINVAL if @gilp is NULL or BFSGIL holds a setting that does
- * not parse, names no tunable, or is out of range (the lock is then not
- * created: a setting nobody asked for is worse than an error); ENOMEM or
- * another pthreads error if resources ran out.
+ * Returns 0; EINVAL if @gilp is NULL, or BFSGIL holds a setting that does
+ * not parse, names no tunable, or is out of range, or BFSGIL_TRACE_EVENTS
+ * is not a count from 1 to 16777216 (the lock is then not created: a
+ * setting nobody asked for is worse than an error); the error of creating
+ * a file BFSGIL_TRACE or BFSGIL_STATS names (ENOENT, EACCES...), which is
+ * said on stderr too, and which may leave the other's file created;
+ * ENOMEM or another pthreads error if resources ran out.
  */
 BFSGIL_API int bfsgil_create(bfsgil_t **gilp);
 
 /**
  * bfsgil_destroy - free a lock nobody is attached to.
+ *
+ * Hooks still registered on it (bfsgil/hook.h) go with it; a recorder
+ * still attached to it (bfsgil/trace.h) is detached, and may then be
+ * written and destroyed.  A trace or report the environment asked for
+ * (BFSGIL_TRACE, BFSGIL_STATS) is written first.
  *
  * Returns 0; EINVAL if @gil is NULL; EBUSY while any thread is attached
  * (the lock is left as it was).  Destroying a lock twice is undefined.

@@ -51,10 +51,11 @@ enum bfsgil_trace_format {
  * bfsgil_trace_create - make a recorder.
  * @label: names it in what is written (a process in Perfetto, a panel's
  *   title); copied, at most 127 bytes kept.  NULL: "bfsgil".
- * @events_per_thread: how many events each thread's ring keeps (its last
- *   ones; older ones are overwritten and counted), 0 for
- *   BFSGIL_TRACE_EVENTS_DEFAULT.  Each event takes 40 bytes, allocated on
- *   the thread's first event; memory is touched only as it fills.
+ * @events_per_thread: how many events each thread's ring keeps at least
+ *   (its last ones; older ones are overwritten and counted), rounded up to
+ *   a power of two; 0 for BFSGIL_TRACE_EVENTS_DEFAULT.  Each event takes
+ *   40 bytes, allocated on the thread's first event; memory is touched
+ *   only as it fills.
  *
  * Its times count from this call.  Does not block.
  * Returns 0; EINVAL if @trp is NULL; ERANGE if @events_per_thread is over
@@ -76,6 +77,8 @@ BFSGIL_API int bfsgil_trace_attach(bfsgil_trace_t *tr, bfsgil_t *gil);
  * bfsgil_trace_detach - stop recording @gil's events.  Once it returns,
  * no callback of @gil is writing to @tr (bfsgil_hook_remove's promise),
  * so @tr may be written out.  Must not be called from a hook callback.
+ * Destroying @gil (bfsgil_destroy) detaches @tr as well; @gil must not
+ * be used after that, here or anywhere.
  * Returns 0; EINVAL if an argument is NULL; ENOENT if not attached.
  */
 BFSGIL_API int bfsgil_trace_detach(bfsgil_trace_t *tr, bfsgil_t *gil);
@@ -88,10 +91,12 @@ BFSGIL_API int bfsgil_trace_detach(bfsgil_trace_t *tr, bfsgil_t *gil);
  * lock of its own may call it directly with events it makes, as
  * bfsgil-bench does for the GILs it compares: @ev->thread then only has
  * to name each thread consistently, and a thread's own events (WAIT,
- * ACQUIRED, RELEASED, ATTACH) must come from that thread.  Never blocks
- * and takes no lock; a thread's first event allocates its ring, and an
- * event that finds no memory for it is counted as lost.  Safe to call
- * from any thread, at the same time as other threads.
+ * ACQUIRED, RELEASED, ATTACH) must come from that thread.  Takes no lock
+ * of its own and never waits for another thread, but a thread's first
+ * event allocates its ring (malloc; an event that finds no memory is
+ * counted as lost), and ATTACH and DETACH read the thread's name (a
+ * system call).  Safe to call from any thread, at the same time as other
+ * threads.
  */
 BFSGIL_API void bfsgil_trace_hook(const struct bfsgil_event *ev, void *tr);
 
