@@ -183,6 +183,7 @@ START_TEST(misuse_gets_clear_errors_and_coroutines_behave_as_stock)
 	ck_assert_ptr_nonnull(strstr(r.out, "misuse.lua:22: "));
 	ck_assert_ptr_nonnull(strstr(strstr(r.out, "misuse.lua:22: "),
 				     "misuse.lua:20: wrapped boom\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "os name: a-long-lua-thre\n"));
 }
 END_TEST
 

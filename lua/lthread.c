@@ -11,6 +11,8 @@
  *   thread.policy()       the policy's name
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -76,6 +78,14 @@ l_name(lua_State *L)
 
 		luaL_argcheck(L, len < sizeof(self->name), 1, "name too long");
 		memcpy(self->name, s, len + 1);
+		/* The OS thread's too (its first 15 bytes), for top(1),
+		 * traces and bfsgil-stat (BFSGIL_TRACE, BFSGIL_STATS). */
+		{
+			char os[16];
+
+			snprintf(os, sizeof(os), "%s", s);
+			pthread_setname_np(pthread_self(), os);
+		}
 	}
 	lua_pushstring(L, self->name);
 	return 1;

@@ -2,7 +2,7 @@
 """Check a trace bfsgil wrote, as a reader that trusts nothing would.
 
     trace_check.py FILE.json [--threads N] [--min-running N]
-    trace_check.py FILE.svg
+    trace_check.py FILE.svg [--states LIST]
 
 JSON (Chrome trace-event "JSON Object Format", what Perfetto opens):
   - it parses, and is an object with a traceEvents list;
@@ -18,7 +18,8 @@ JSON (Chrome trace-event "JSON Object Format", what Perfetto opens):
   - with --threads N: N named tracks in a process; --min-running N: at
     least N running slices.
 SVG: it parses as XML, is an <svg> with a width and height, and has a
-rectangle of each state's colour outside the legend.
+rectangle of each state in --states (default: running) in a panel, not
+just in the legend.
 
 Prints one line of what it saw; exit status 0 if all held, 1 otherwise
 (with the first thing that did not), 2 on bad usage.  Python 3's
@@ -122,7 +123,10 @@ def check_json(path, threads, min_running):
           (path, len(procs), len(names), nrun, len(flows)))
 
 
-def check_svg(path):
+COLOURS = {"running": "#2f9e44", "waiting": "#e4572e", "off": "#d9d9d9"}
+
+
+def check_svg(path, states):
     root = ET.parse(path).getroot()
     if root.tag != "{http://www.w3.org/2000/svg}svg":
         fail("root is %s, not svg" % root.tag)
@@ -130,9 +134,10 @@ def check_svg(path):
         fail("no width or height")
     # The panels' rectangles, not the legend's (in its own <g>).
     fills = {r.get("fill") for r in root.findall("{http://www.w3.org/2000/svg}rect")}
-    for colour in ("#2f9e44", "#e4572e", "#d9d9d9"):
-        if colour not in fills:
-            fail("no rectangle of colour %s outside the legend" % colour)
+    for state in states:
+        if COLOURS[state] not in fills:
+            fail("no %s rectangle (%s) outside the legend" %
+                 (state, COLOURS[state]))
     n = sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}rect"))
     print("trace_check: %s: svg %sx%s, %d rectangles" %
           (path, root.get("width"), root.get("height"), n))
@@ -143,9 +148,15 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--threads", type=int)
     ap.add_argument("--min-running", type=int, default=1)
+    ap.add_argument("--states", default="running",
+                    help="SVG: comma-separated states that must be drawn")
     a = ap.parse_args()
     if a.file.endswith(".svg"):
-        check_svg(a.file)
+        states = a.states.split(",")
+        for st in states:
+            if st not in COLOURS:
+                ap.error("no state %r (%s)" % (st, ", ".join(COLOURS)))
+        check_svg(a.file, states)
     else:
         check_json(a.file, a.threads, a.min_running)
 

@@ -41,14 +41,22 @@
 
 static atomic_int holding;
 
-/* Take turns with the lock a hundred times, named @arg. */
+struct turns {
+	bfsgil_t *gil;
+	const char *name;
+};
+
+/* Take turns with the lock a hundred times, named as told (by the thread
+ * itself, before anything: named from outside, it might have finished
+ * first). */
 static void *
 turns(void *arg)
 {
-	bfsgil_t *gil = *(bfsgil_t **)arg;
+	struct turns *a = arg;
 	bfsgil_thread_t *t;
 
-	CHECK(bfsgil_attach(gil, &t));
+	pthread_setname_np(pthread_self(), a->name);
+	CHECK(bfsgil_attach(a->gil, &t));
 	for (int i = 0; i < 100; i++) {
 		CHECK(bfsgil_acquire(t));
 		for (volatile int k = 0; k < 20000; k++)
@@ -98,10 +106,10 @@ spinner(void *arg)
 static void
 run_turns(bfsgil_t **gil, const char *name)
 {
+	struct turns a = { *gil, name };
 	pthread_t t;
 
-	CHECK(pthread_create(&t, NULL, turns, gil));
-	pthread_setname_np(t, name);
+	CHECK(pthread_create(&t, NULL, turns, &a));
 	CHECK(pthread_join(t, NULL));
 }
 

@@ -32,3 +32,13 @@ do
 end
 local ok, err = thread.join(joiner)
 print("join across close: " .. tostring(ok) .. " " .. tostring(err))
+-- thread.name names the OS thread too (its first 15 bytes): what top -H,
+-- traces and bfsgil-stat show.
+local named = thread.spawn(function()
+  thread.name("a-long-lua-thread-name")
+  local f = io.open("/proc/thread-self/comm")
+  local comm = f and f:read("l")
+  if f then f:close() end
+  return comm
+end)
+print("os name: " .. tostring(thread.join(named)))
