@@ -84,6 +84,7 @@ bfsgil_create(bfsgil_t **gilp)
 	 * the mutex; a remover waits for them through each thread's
 	 * hook_seq, whose edge the tools are told of (hook.c). */
 	atomic_init(&gil->hook_mask, 0);
+	atomic_init(&gil->hooks.mask, 0);
 	BFSGIL_RACY_BY_DESIGN(&gil->hook_mask, sizeof(gil->hook_mask));
 	BFSGIL_RACY_BY_DESIGN(&gil->hooks, sizeof(gil->hooks));
 	runq_init(&gil->runq);

@@ -126,7 +126,9 @@ struct bfsgil {
 	/* Counters of threads that detached (or vanished in a fork). */
 	struct bfsgil_stats retired;
 	struct tunable_values tunables;
-	struct hook_table hooks;	/* event callbacks (hook.h) */
+	/* Event callbacks (hook.h): read on every watched event, written
+	 * when a hook comes or goes; a line of their own. */
+	_Alignas(GIL_CACHELINE) struct hook_table hooks;
 	struct envwatch *watch;		/* BFSGIL_TRACE, _STATS, or NULL */
 };
 
@@ -143,11 +145,21 @@ gil_slice_ns(const struct bfsgil *gil)
 }
 
 /* Does some hook want events of @type?  One relaxed load: the whole cost
- * of an event nobody listens for. */
+ * of an event nobody listens for.  On the fast paths, right after (or
+ * before) a CAS on gil->state: the mask on the same line. */
+static inline bool
+gil_hooked_fast(const struct bfsgil *gil, unsigned type)
+{
+	return (atomic_load_explicit(&gil->hook_mask, memory_order_relaxed) &
+		type) != 0;
+}
+
+/* The same anywhere else: the copy on a read-mostly line, so that a
+ * waiter waking up, say, does not pull in the state word's line. */
 static inline bool
 gil_hooked(const struct bfsgil *gil, unsigned type)
 {
-	return (atomic_load_explicit(&gil->hook_mask, memory_order_relaxed) &
+	return (atomic_load_explicit(&gil->hooks.mask, memory_order_relaxed) &
 		type) != 0;
 }
 

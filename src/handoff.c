@@ -13,7 +13,8 @@
  * A woken waiter returns holding the GIL without re-taking gil->lock.
  *
  * Events (hook.h): each place that would send one first asks
- * gil_hooked(), one relaxed load; the rest lives in cold helpers.  Own
+ * gil_hooked() (gil_hooked_fast() on the fast paths), one relaxed load;
+ * the rest lives in cold helpers.  Own
  * events are built under the mutex where there is one, with the time the
  * scheduler used, and sent once it is released.  A release's time is
  * read before the lock is let go and an acquire's after it is had, so in
@@ -116,11 +117,12 @@ thread_send(struct bfsgil_thread *self, unsigned type, uint64_t now,
 	hook_send_own(self, &ev);
 }
 
-/* An acquire's ACQUIRED, its time read now that the lock is ours. */
+/* An acquire's ACQUIRED, its time read now that the lock is ours (after
+ * a CAS on the state word: its line is at hand). */
 static inline void
 thread_acquired(struct bfsgil_thread *self, struct bfsgil_thread *from)
 {
-	if (gil_hooked(self->gil, BFSGIL_EVENT_ACQUIRED))
+	if (gil_hooked_fast(self->gil, BFSGIL_EVENT_ACQUIRED))
 		thread_send(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(), from);
 }
 
@@ -587,7 +589,7 @@ bfsgil_release(bfsgil_thread_t *self)
 
 	if (err != 0)
 		return err;
-	if (gil_hooked(self->gil, BFSGIL_EVENT_RELEASED))
+	if (gil_hooked_fast(self->gil, BFSGIL_EVENT_RELEASED))
 		return thread_release_watched(self);
 	expect = (uintptr_t)self;
 	/* Succeeds only if nobody waited during the whole hold (GIL_WAITERS,

@@ -69,6 +69,7 @@ hook_update_mask(struct bfsgil *gil)
 		mask |= atomic_load_explicit(&gil->hooks.entry[i].mask,
 					     memory_order_relaxed);
 	atomic_store_explicit(&gil->hook_mask, mask, memory_order_relaxed);
+	atomic_store_explicit(&gil->hooks.mask, mask, memory_order_relaxed);
 }
 
 /* The slot holding (@fn, @data), or -1 (mutex held). */

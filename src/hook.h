@@ -9,8 +9,10 @@
  *    add fills fn and data first and publishes the mask last (release),
  *    so a sender that sees the mask (acquire) sees the rest.
  *  - The union of the slots' masks is kept in gil->hook_mask, beside
- *    gil->state, so that sending an event nobody listens for costs one
- *    relaxed load of a line the caller has just touched.
+ *    gil->state, so that sending an event nobody listens for on the
+ *    fast path costs one relaxed load of a line the caller has just
+ *    touched; and in hooks.mask, a read-mostly line, for the slow paths
+ *    (gil_hooked_fast and gil_hooked in gil.h).
  *  - Locked events (ASKED, DETACH) are sent with the mutex held, so a
  *    remover, who holds it too, cannot overlap them.
  *  - Own events (WAIT, ACQUIRED, RELEASED, ATTACH) are sent without it,
@@ -44,6 +46,10 @@ struct hook_entry {
 };
 
 struct hook_table {
+	/* The union of the slots' masks, as gil->hook_mask, for the slow
+	 * paths: a waiter that wakes reads this read-mostly copy rather
+	 * than the state word's line, which its waker may be writing. */
+	_Atomic unsigned mask;
 	struct hook_entry entry[BFSGIL_HOOKS_MAX];
 };
 

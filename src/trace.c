@@ -69,8 +69,11 @@ trace_ring_slow(struct bfsgil_trace *tr)
 	struct trace_ring *r, *head;
 	unsigned slot;
 
-	for (r = atomic_load_explicit(&tr->rings, memory_order_acquire);
-	     r != NULL; r = r->next)
+	r = atomic_load_explicit(&tr->rings, memory_order_acquire);
+	/* Every ring's header was written before the push that published
+	 * it (below): tell valgrind's checkers, which see no atomics. */
+	BFSGIL_HAPPENS_AFTER(&tr->rings);
+	for (; r != NULL; r = r->next)
 		if (r->token == token)
 			break;
 	if (r == NULL) {
@@ -83,9 +86,10 @@ trace_ring_slow(struct bfsgil_trace *tr)
 		r->order = atomic_fetch_add_explicit(&tr->nrings, 1,
 						     memory_order_relaxed);
 		head = atomic_load_explicit(&tr->rings, memory_order_relaxed);
-		do
+		do {
 			r->next = head;
-		while (!atomic_compare_exchange_weak_explicit(
+			BFSGIL_HAPPENS_BEFORE(&tr->rings);
+		} while (!atomic_compare_exchange_weak_explicit(
 			&tr->rings, &head, r, memory_order_release,
 			memory_order_relaxed));
 	}

@@ -5,23 +5,8 @@
 #include <errno.h>
 
 #include "harness.h"
+#include "fixture_lock.h"
 
-static bfsgil_t *gil;
-static bfsgil_thread_t *self;
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(bfsgil_create(&gil), 0);
-	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(bfsgil_detach(self), 0);
-	ck_assert_int_eq(bfsgil_destroy(gil), 0);
-}
 
 /* Run @fn on another thread and return what it returned. */
 static int

@@ -9,24 +9,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "fixture_lock.h"
 
-static bfsgil_t *gil;
-static bfsgil_thread_t *self;
 static atomic_int waiter_done;
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(bfsgil_create(&gil), 0);
-	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(bfsgil_detach(self), 0);
-	ck_assert_int_eq(bfsgil_destroy(gil), 0);
-}
 
 static void *
 queued_waiter_main(void *arg)

@@ -181,10 +181,9 @@ START_TEST(asked_event_names_the_holder_after_its_flag_is_set)
 }
 END_TEST
 
-/* A waiter behind a holder that keeps the lock past its slice, with
- * preemption off: the holder is asked at its slice end, and told so. */
+/* A thread that attaches, takes the lock once, gives it up, detaches. */
 static void *
-plain_waiter(void *arg)
+acquire_once(void *arg)
 {
 	bfsgil_thread_t *t;
 
@@ -196,6 +195,9 @@ plain_waiter(void *arg)
 	return NULL;
 }
 
+/* A waiter behind a holder that keeps the lock past its slice, with
+ * preemption off: the holder is asked at its slice end, and told so. */
+
 START_TEST(asked_at_slice_end_says_so)
 {
 	struct seen s = { 0 };
@@ -206,7 +208,7 @@ START_TEST(asked_at_slice_end_says_so)
 	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_ASKED, record, &s),
 			 0);
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	w = harness_spawn(plain_waiter, NULL);
+	w = harness_spawn(acquire_once, NULL);
 	harness_wait_for_waiters(gil, 1);
 	while (!bfsgil_should_yield(self))
 		harness_burn_ns(100000);
@@ -521,19 +523,6 @@ slow_callback(const struct bfsgil_event *ev, void *arg)
 		sched_yield();
 	harness_burn_ns(50000000);
 	atomic_store(&c->left_ns, harness_now_ns());
-}
-
-static void *
-acquire_once(void *arg)
-{
-	bfsgil_thread_t *t;
-
-	(void)arg;
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
 }
 
 static void *

@@ -18,24 +18,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "fixture_lock.h"
 #include "trace.h"
 
-static bfsgil_t *gil;
-static bfsgil_thread_t *self;
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(bfsgil_create(&gil), 0);
-	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
-}
-
-static void
-teardown(void)
-{
-	ck_assert_int_eq(bfsgil_detach(self), 0);
-	ck_assert_int_eq(bfsgil_destroy(gil), 0);
-}
 
 /* The states of track @t as letters: r(unning) w(aiting) o(ff lock). */
 static const char *
