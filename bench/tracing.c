@@ -147,12 +147,10 @@ traced_detach(void *thread)
 	free(t);
 }
 
-/* An acquire or yield that began at @t0 has just returned holding. */
+/* An acquire or yield that began at @t0 returned holding at @t1. */
 static void
-traced_got(struct tthread *t, uint64_t t0)
+traced_got(struct tthread *t, uint64_t t0, uint64_t t1)
 {
-	uint64_t t1 = now_ns();
-
 	if (t1 - t0 > TRACE_BLOCKED_NS)
 		record(t->l->tr, BFSGIL_EVENT_WAIT, t, t0, 0);
 	record(t->l->tr, BFSGIL_EVENT_ACQUIRED, t, t1, 0);
@@ -166,7 +164,7 @@ traced_acquire(void *thread)
 
 	t->l->pol->acquire(t->t);
 	if (!t->l->native)
-		traced_got(t, t0);
+		traced_got(t, t0, now_ns());
 }
 
 static void
@@ -201,8 +199,7 @@ traced_yield(void *thread)
 	if (t1 - t0 <= TRACE_BLOCKED_NS)
 		return;
 	record(t->l->tr, BFSGIL_EVENT_RELEASED, t, t0, 0);
-	record(t->l->tr, BFSGIL_EVENT_WAIT, t, t0, 0);
-	record(t->l->tr, BFSGIL_EVENT_ACQUIRED, t, t1, 0);
+	traced_got(t, t0, t1);
 }
 
 static const struct policy traced = {

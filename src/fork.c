@@ -68,11 +68,8 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	envwatch_after_fork_child(gil);
 	/* The child's caller holds now, whether or not it did in the
 	 * parent: a trace must see it take the lock. */
-	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) {
-		struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ACQUIRED, self,
-						   clock_now_ns(), NULL);
-
-		hook_send_own(self, &ev);
-	}
+	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))
+		hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(),
+				 NULL);
 	return 0;
 }

@@ -193,12 +193,8 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 		return err;
 	}
 	*selfp = t;
-	if (gil_hooked(gil, BFSGIL_EVENT_ATTACH)) {
-		struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ATTACH, t,
-						   clock_now_ns(), NULL);
-
-		hook_send_own(t, &ev);
-	}
+	if (gil_hooked(gil, BFSGIL_EVENT_ATTACH))
+		hook_send_own_at(t, BFSGIL_EVENT_ATTACH, clock_now_ns(), NULL);
 	return 0;
 }
 

@@ -106,24 +106,14 @@ gil_send_asked(struct bfsgil *gil, struct bfsgil_thread *holder,
 	hook_send_locked(gil, &ev);
 }
 
-/* Send @self's own event @type at @now, @other as the event has it
- * (not holding the mutex). */
-static void __attribute__((noinline, cold))
-thread_send(struct bfsgil_thread *self, unsigned type, uint64_t now,
-	    struct bfsgil_thread *other)
-{
-	struct bfsgil_event ev = gil_event(type, self, now, other);
-
-	hook_send_own(self, &ev);
-}
-
 /* An acquire's ACQUIRED, its time read now that the lock is ours (after
  * a CAS on the state word: its line is at hand). */
 static inline void
 thread_acquired(struct bfsgil_thread *self, struct bfsgil_thread *from)
 {
 	if (gil_hooked_fast(self->gil, BFSGIL_EVENT_ACQUIRED))
-		thread_send(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(), from);
+		hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(),
+				 from);
 }
 
 /*
@@ -300,8 +290,8 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
 			atomic_store_explicit(&self->woke_at, now,
 					      memory_order_relaxed);
 			if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))
-				thread_send(self, BFSGIL_EVENT_ACQUIRED, now,
-					    self->handed_by);
+				hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED,
+						 now, self->handed_by);
 			return now;
 		}
 		pthread_mutex_lock(&gil->lock);
@@ -556,7 +546,7 @@ gil_release_slow(struct bfsgil_thread *self)
 	 * writes the slice of a thread that neither holds nor waits. */
 	pthread_mutex_unlock(&gil->lock);
 	if (gil_hooked(gil, BFSGIL_EVENT_RELEASED))
-		thread_send(self, BFSGIL_EVENT_RELEASED, now, to);
+		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to);
 	return 0;
 }
 
@@ -575,7 +565,7 @@ thread_release_watched(struct bfsgil_thread *self)
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
 						    memory_order_relaxed)) {
-		thread_send(self, BFSGIL_EVENT_RELEASED, now, NULL);
+		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, NULL);
 		return 0;
 	}
 	return gil_release_slow(self);

@@ -60,6 +60,15 @@ hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev)
 	pthread_setcancelstate(cancel, NULL);
 }
 
+void __attribute__((cold))
+hook_send_own_at(struct bfsgil_thread *self, unsigned type, uint64_t now,
+		 struct bfsgil_thread *other)
+{
+	struct bfsgil_event ev = gil_event(type, self, now, other);
+
+	hook_send_own(self, &ev);
+}
+
 void
 hook_update_mask(struct bfsgil *gil)
 {

@@ -61,6 +61,12 @@ void hook_send_locked(struct bfsgil *gil, const struct bfsgil_event *ev);
  * mutex), to every hook registered for its type. */
 void hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev);
 
+/* The same for the event @type of @self at @now, @other as the event has
+ * it, built here; out of line and cold, so that the places that send it
+ * keep only the gil_hooked() test inline. */
+void hook_send_own_at(struct bfsgil_thread *self, unsigned type, uint64_t now,
+		      struct bfsgil_thread *other);
+
 /* Recompute gil->hook_mask from the table (mutex held, or a fork child
  * where nobody else runs). */
 void hook_update_mask(struct bfsgil *gil);

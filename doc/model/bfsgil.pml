@@ -446,7 +446,7 @@ release_slow:
 		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); gil_watch(gil, NULL, now);" */
 		:: (s & W) != 0 -> s = 0; handoff_decide(); goto handoff_post	/* k is K_ROUND */
 		/* C: src/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) thread_send(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
 		:: else -> s = 0; gstate = 0; mtx = 0; goto next_round
 		fi
 	};
@@ -532,7 +532,7 @@ watch_tail:
 		fi;
 		old = 0;
 		w = 0;
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) thread_send(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
 		/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
 		mtx = 0;
 		continue_k()
@@ -612,7 +612,7 @@ park_consume:
 		(got & GRANT) != 0 ->
 		/* C: src/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
 		assert(HOLDER(gstate) == me);
-		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) thread_send(self, BFSGIL_EVENT_ACQUIRED, now, self->handed_by); return now;" */
+		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, now, self->handed_by); return now;" */
 		asleep_mark[me] = false;
 		got = 0;
 		enter_cs();
