@@ -14,6 +14,7 @@
  *                   pointer on each thread handle
  *   bfsgil/trace.h  a recorder of those events, written out for
  *                   Perfetto or as an SVG timeline
+ *   bfsgil/version.h BFSGIL_VERSION, bfsgil_version()
  */
 #ifndef BFSGIL_H
 #define BFSGIL_H
@@ -23,5 +24,6 @@
 #include <bfsgil/stats.h>
 #include <bfsgil/hook.h>
 #include <bfsgil/trace.h>
+#include <bfsgil/version.h>
 
 #endif /* BFSGIL_H */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "env.h"
 #include "envwatch.h"
 #include "gil.h"
 
@@ -214,7 +215,7 @@ watch_check_file(const struct envwatch *w, const char *var,
 static int
 watch_trace_events(size_t *n)
 {
-	const char *s = getenv("BFSGIL_TRACE_EVENTS");
+	const char *s = env_get("BFSGIL_TRACE_EVENTS");
 	unsigned long long v = 0;
 
 	*n = 0;
@@ -290,8 +291,8 @@ watch_start_stats(struct envwatch *w, const char *pattern)
 int
 envwatch_start(struct bfsgil *gil)
 {
-	const char *trace = getenv("BFSGIL_TRACE");
-	const char *stats = getenv("BFSGIL_STATS");
+	const char *trace = env_get("BFSGIL_TRACE");
+	const char *stats = env_get("BFSGIL_STATS");
 	struct envwatch *w;
 	int err = 0;
 

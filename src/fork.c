@@ -49,6 +49,10 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	pthread_mutex_unlock(&gil->lock);
 	gil->watcher = NULL;
 	__atomic_store_n(&self->head.yield_requested, 0, __ATOMIC_RELAXED);
+	/* What was asked of the parent's threads stays with the parent. */
+	self->asks = 0;
+	self->interrupt_pending = false;
+	self->urgent_pending = false;
 	self->owner = pthread_self();
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	acquired = gil_state_holder(s) != self;
@@ -70,6 +74,6 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	 * parent: a trace must see it take the lock. */
 	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))
 		hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(),
-				 NULL);
+				 NULL, 0);
 	return 0;
 }

@@ -52,15 +52,22 @@ gil_more_than_one_cpu(void)
 int
 bfsgil_create(bfsgil_t **gilp)
 {
+	return bfsgil_create_flags(gilp, 0);
+}
+
+int
+bfsgil_create_flags(bfsgil_t **gilp, unsigned flags)
+{
+	bool use_env = !(flags & BFSGIL_CREATE_IGNORE_ENV);
 	struct bfsgil *gil;
 	int err;
 
-	if (gilp == NULL)
+	if (gilp == NULL || (flags & ~BFSGIL_CREATE_IGNORE_ENV) != 0)
 		return EINVAL;
 	gil = alloc_cacheline(sizeof(*gil));
 	if (gil == NULL)
 		return ENOMEM;
-	err = tunables_init_for_create(&gil->tunables);
+	err = tunables_init_for_create(&gil->tunables, use_env);
 	if (err == 0)
 		err = pthread_mutex_init(&gil->lock, NULL);
 	if (err != 0) {
@@ -89,7 +96,8 @@ bfsgil_create(bfsgil_t **gilp)
 	BFSGIL_RACY_BY_DESIGN(&gil->hooks, sizeof(gil->hooks));
 	runq_init(&gil->runq);
 	/* Last: its hooks need a working lock. */
-	err = envwatch_start(gil);
+	gil->watch = NULL;
+	err = use_env ? envwatch_start(gil) : 0;
 	if (err != 0) {
 		runq_fini(&gil->runq);
 		pthread_mutex_destroy(&gil->lock);
@@ -122,6 +130,9 @@ bfsgil_destroy(bfsgil_t *gil)
 	return 0;
 }
 
+/* Thread ids: process-wide, from 1, never reused (bfsgil_thread_id). */
+static _Atomic uint64_t next_thread_id = 1;
+
 int
 bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 {
@@ -140,6 +151,8 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	}
 	t->gil = gil;
 	t->owner = pthread_self();
+	t->id = atomic_fetch_add_explicit(&next_thread_id, 1,
+					  memory_order_relaxed);
 	runq_node_init(&t->node);
 	atomic_init(&t->nice, 0);
 	atomic_init(&t->ratio, policy_prio_ratio(0));
@@ -194,7 +207,8 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	}
 	*selfp = t;
 	if (gil_hooked(gil, BFSGIL_EVENT_ATTACH))
-		hook_send_own_at(t, BFSGIL_EVENT_ATTACH, clock_now_ns(), NULL);
+		hook_send_own_at(t, BFSGIL_EVENT_ATTACH, clock_now_ns(), NULL,
+				 0);
 	return 0;
 }
 
@@ -206,7 +220,7 @@ gil_send_detach(struct bfsgil *gil, struct bfsgil_thread *t)
 
 	if (!gil_hooked(gil, BFSGIL_EVENT_DETACH))
 		return;
-	ev = gil_event(BFSGIL_EVENT_DETACH, t, clock_now_ns(), NULL);
+	ev = gil_event(BFSGIL_EVENT_DETACH, t, clock_now_ns(), NULL, 0);
 	hook_send_locked(gil, &ev);
 }
 
@@ -260,7 +274,14 @@ bfsgil_set_nice(bfsgil_thread_t *self, int nice)
 	atomic_store_explicit(&self->ratio, policy_prio_ratio(nice),
 			      memory_order_relaxed);
 	atomic_store_explicit(&self->nice, nice, memory_order_relaxed);
+	gil_renice(self);
 	return 0;
+}
+
+uint64_t
+bfsgil_thread_id(const bfsgil_thread_t *self)
+{
+	return self != NULL ? self->id : 0;
 }
 
 int

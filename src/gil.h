@@ -41,6 +41,10 @@
 #include "tunables.h"
 
 #define GIL_WAITERS ((uintptr_t)1)
+/* The queue key of an urgent waiter (bfsgil_urge): before every real
+ * deadline, which is a time plus a slice; ties among urgent waiters go
+ * first come, first served. */
+#define GIL_URGENT 0
 /* Thread handles are aligned to a cache line: keeps the low bit of their
  * address free for GIL_WAITERS, and keeps one thread's hot fields off
  * another's line. */
@@ -63,6 +67,10 @@ struct thread_counters {
 	_Atomic uint64_t spins;		/* the thread's own: see gil_wait_for_grant */
 	_Atomic uint64_t spin_grants;
 	_Atomic uint64_t spin_ns;
+	_Atomic uint64_t share_expiries;	/* policy_over_share */
+	_Atomic uint64_t repeated_asks;	/* gil_watch's re-asks */
+	_Atomic uint64_t timeouts;
+	_Atomic uint64_t interrupts;
 };
 
 struct bfsgil_thread {
@@ -84,14 +92,26 @@ struct bfsgil_thread {
 	_Atomic int nice;
 	_Atomic uint32_t ratio;	/* policy_prio_ratio(nice) */
 	uint64_t watch_until;	/* when the watcher wakes (mutex) */
+	uint64_t queued_at;	/* when it last queued (mutex) */
 	struct bfsgil_thread *prev, *next;	/* attached list (mutex) */
 	_Atomic(void *) data;	/* the host's (bfsgil_thread_set_data) */
 	/* Odd while this thread runs callbacks of its own events outside
 	 * the mutex (hook.h): what bfsgil_hook_remove waits on. */
 	_Atomic unsigned hook_seq;
-	/* Who handed this thread the lock last (mutex; read by this thread
-	 * once the grant is its own), for its ACQUIRED event. */
+	/* Who handed this thread the lock last, and its id (mutex; read by
+	 * this thread once the grant is its own), for its ACQUIRED event:
+	 * by then the giver may have detached, so its id is read now. */
 	struct bfsgil_thread *handed_by;
+	uint64_t handed_by_id;
+	/* Process-unique, never reused (bfsgil_thread_id). */
+	uint64_t id;
+	/* Mutex: times asked for the request that stands (0: none). */
+	unsigned asks;
+	/* Mutex: a bfsgil_interrupt or bfsgil_urge that found the thread
+	 * not queued, kept for its next wait; and whether its place in
+	 * the queue is the urgent one (node.deadline GIL_URGENT). */
+	bool interrupt_pending;
+	bool urgent_pending;
 	struct envwatch_thread report;	/* BFSGIL_STATS's (envwatch.h) */
 	struct thread_counters counters;
 };
@@ -112,6 +132,9 @@ struct bfsgil {
 	 * so that someone asks the holder to give way then.  NULL when the
 	 * queue is empty or the holder has already been asked. */
 	struct bfsgil_thread *watcher;
+	/* When a standing request to give way is made again, if the
+	 * holder has not answered it by then (gil_watch; mutex). */
+	uint64_t reask_at;
 	/* The waiter that last started to poll for the lock (gil_spin_ns),
 	 * written under the mutex.  A poller stops as soon as it is no
 	 * longer this one, so a newcomer that takes the head of the queue
@@ -163,10 +186,12 @@ gil_hooked(const struct bfsgil *gil, unsigned type)
 		type) != 0;
 }
 
-/* The event @type about @t at @now; the deadline is @t's own. */
+/* The event @type about @t at @now; the deadline is @t's own.  @other
+ * is never dereferenced here: it may be gone by the time an own event
+ * is sent, so its id comes read beforehand, under the mutex. */
 static inline struct bfsgil_event
 gil_event(unsigned type, struct bfsgil_thread *t, uint64_t now,
-	  struct bfsgil_thread *other)
+	  struct bfsgil_thread *other, uint64_t other_id)
 {
 	return (struct bfsgil_event){
 		.type = type,
@@ -174,7 +199,17 @@ gil_event(unsigned type, struct bfsgil_thread *t, uint64_t now,
 		.time_ns = now,
 		.deadline_ns = t->slice.deadline,
 		.other = other,
+		.thread_id = t->id,
+		.other_id = other_id,
 	};
+}
+
+/* @t's id, 0 for NULL: only where @t is known to be alive (mutex held,
+ * or @t the caller). */
+static inline uint64_t
+gil_id_of(const struct bfsgil_thread *t)
+{
+	return t != NULL ? t->id : 0;
 }
 
 static inline uint32_t
@@ -201,6 +236,9 @@ counter_max(_Atomic uint64_t *c, uint64_t n)
 #define thread_of_node(n) \
 	((struct bfsgil_thread *)(void *)((char *)(n) - \
 		offsetof(struct bfsgil_thread, node)))
+
+/* handoff.c: bfsgil_set_nice's part under the mutex. */
+void gil_renice(struct bfsgil_thread *t);
 
 /* gil.c: send the DETACH event of @t if a hook wants it (mutex held). */
 void gil_send_detach(struct bfsgil *gil, struct bfsgil_thread *t);

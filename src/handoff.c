@@ -71,21 +71,30 @@ gil_should_ask(const struct bfsgil *gil, const struct bfsgil_thread *holder,
 				 tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0);
 }
 
-/* The thread stops holding at @now: charge its slice, count the time
- * (zero if nobody waited: its start is then POLICY_UNTIMED). */
+/* The thread stops holding at @now, with @others threads waiting:
+ * charge its slice, count the time (zero if nobody waited: its start is
+ * then POLICY_UNTIMED), and reissue a deadline it kept if it has had
+ * more than its share of the lock since (policy_over_share). */
 static void
-thread_charge(struct bfsgil_thread *t, uint64_t now)
+thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 {
-	uint64_t expired, held;
+	uint64_t expired, held, slice_ns = gil_slice_ns(t->gil);
+	uint32_t ratio = thread_ratio(t);
 
+	/* From the handoff, not from the wake-up: the others waited
+	 * through both. */
+	policy_occupy(&t->slice, t->slice.start, now);
 	t->slice = thread_slice_view(t, now);
 	held = now > t->slice.start ? now - t->slice.start : 0;
-	expired = policy_charge(&t->slice, now, gil_slice_ns(t->gil),
-				thread_ratio(t));
+	expired = policy_charge(&t->slice, now, slice_ns, ratio);
 
 	counter_add(&t->counters.contended_hold_ns, held);
 	if (expired)
 		counter_add(&t->counters.slice_expiries, expired);
+	else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
+		policy_reissue(&t->slice, now, slice_ns, ratio);
+		counter_add(&t->counters.share_expiries, 1);
+	}
 }
 
 /* Tell the hooks that @holder, whose slice stands as @view, was asked
@@ -96,33 +105,61 @@ gil_send_asked(struct bfsgil *gil, struct bfsgil_thread *holder,
 	       uint64_t now)
 {
 	struct bfsgil_event ev = gil_event(BFSGIL_EVENT_ASKED, holder, now,
-					   waiter);
+					   waiter, waiter->id);
 
 	ev.deadline_ns = view->deadline;
-	ev.reason = policy_slice_ran_out(view, now, gil_slice_ns(gil),
-					 thread_ratio(holder))
+	ev.reason = waiter->node.deadline == GIL_URGENT ? BFSGIL_ASK_URGENT
+		    : policy_slice_ran_out(view, now, gil_slice_ns(gil),
+					   thread_ratio(holder))
 			    ? BFSGIL_ASK_SLICE_END
 			    : BFSGIL_ASK_PREEMPT;
+	ev.asks = holder->asks;
 	hook_send_locked(gil, &ev);
 }
 
 /* An acquire's ACQUIRED, its time read now that the lock is ours (after
  * a CAS on the state word: its line is at hand). */
 static inline void
-thread_acquired(struct bfsgil_thread *self, struct bfsgil_thread *from)
+thread_acquired(struct bfsgil_thread *self, struct bfsgil_thread *from,
+		uint64_t from_id)
 {
 	if (gil_hooked_fast(self->gil, BFSGIL_EVENT_ACQUIRED))
 		hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, clock_now_ns(),
-				 from);
+				 from, from_id);
+}
+
+/* Ask @holder, whose slice stands as @view, to give way at @now for the
+ * waiter @first (mutex held): the flag its eval loop polls, the count,
+ * and the ASKED event.  Made again at each of its slice ends while it
+ * runs on without answering (gil_watch): a host armed by the event
+ * (an eval-breaker bit, a signal) that lost the first one gets
+ * another.  The next repeat is due at the end of its current slice. */
+static void
+gil_ask(struct bfsgil *gil, struct bfsgil_thread *holder,
+	const struct policy_slice *view, struct bfsgil_thread *first,
+	uint64_t now)
+{
+	thread_set_yield_request(holder, 1);
+	if (holder->asks++ == 0)
+		counter_add(&holder->counters.preempt_requests, 1);
+	else
+		counter_add(&holder->counters.repeated_asks, 1);
+	/* After the flag: a host armed by the event reads it. */
+	if (gil_hooked(gil, BFSGIL_EVENT_ASKED))
+		gil_send_asked(gil, holder, view, first, now);
+	gil->reask_at = policy_slice_end(view, now, gil_slice_ns(gil),
+					 thread_ratio(holder));
 }
 
 /*
  * Make sure the holder will be asked to give way when it should (mutex
  * held): at once if the earliest waiter's deadline beats the holder's
- * effective one (policy_should_ask), else when the holder's slice ends.
- * For the latter one waiter, the watcher, sleeps in a timed wait until
- * then; every other waiter sleeps untimed, so a queue of a thousand costs
- * one timer, not a thousand.
+ * effective one (policy_should_ask) or the waiter is urgent
+ * (bfsgil_urge), else when the holder's slice ends; and, once asked,
+ * again at each of its slice ends until it answers (gil_ask).  For the
+ * latter one waiter, the watcher, sleeps in a timed wait until then;
+ * every other waiter sleeps untimed, so a queue of a thousand costs one
+ * timer, not a thousand.
  *
  * Called whenever the holder, its slice, or the head of the queue changed.
  * @self is the calling thread if it is about to wait (it can then watch
@@ -145,23 +182,22 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
 	BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));
 	/* Whoever made the lock contended started the holder's clock. */
 	BFSGIL_DEBUG_ASSERT(holder->slice.start != POLICY_UNTIMED);
-	if (__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED)) {
-		/* Already asked; the handoff that follows calls us again. */
-		gil->watcher = NULL;
-		return;
+	view = thread_slice_view(holder, now);
+	if (holder->asks != 0) {
+		/* Asked already, and running on: ask again once the slice
+		 * it was asked in has ended.  The handoff that answers
+		 * resets the count (gil_set_holder). */
+		if (now >= gil->reask_at)
+			gil_ask(gil, holder, &view, thread_of_node(first), now);
+		end = gil->reask_at;
+	} else if (first->deadline == GIL_URGENT ||
+		   gil_should_ask(gil, holder, first->deadline, now, &view)) {
+		gil_ask(gil, holder, &view, thread_of_node(first), now);
+		end = gil->reask_at;
+	} else {
+		end = policy_slice_end(&view, now, gil_slice_ns(gil),
+				       thread_ratio(holder));
 	}
-	if (gil_should_ask(gil, holder, first->deadline, now, &view)) {
-		thread_set_yield_request(holder, 1);
-		counter_add(&holder->counters.preempt_requests, 1);
-		/* After the flag: a host armed by the event reads it. */
-		if (gil_hooked(gil, BFSGIL_EVENT_ASKED))
-			gil_send_asked(gil, holder, &view, thread_of_node(first),
-				       now);
-		gil->watcher = NULL;
-		return;
-	}
-	end = policy_slice_end(&view, now, gil_slice_ns(gil),
-			       thread_ratio(holder));
 	if (gil->watcher != NULL && gil->watcher->watch_until <= end)
 		return;	/* it wakes early enough and will look again */
 	w = self != NULL ? self : gil->watcher != NULL ? gil->watcher
@@ -190,14 +226,14 @@ gil_watch(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t now)
  * the holder needs one to answer.  Never with one CPU (may_spin).
  */
 static uint64_t
-gil_spin_ns(struct bfsgil *gil, struct bfsgil_thread *self, bool watching)
+gil_spin_ns(struct bfsgil *gil, struct bfsgil_thread *self)
 {
 	struct bfsgil_thread *holder = gil_state_holder(
 		atomic_load_explicit(&gil->state, memory_order_relaxed));
 	uint64_t ns = (uint64_t)tunable_get(&gil->tunables, TUNABLE_SPIN_US) *
 		      1000u;
 
-	if (ns == 0 || !gil->may_spin || watching || holder == NULL ||
+	if (ns == 0 || !gil->may_spin || holder == NULL ||
 	    !__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED) ||
 	    runq_peek_earliest(&gil->runq) != &self->node)
 		return 0;
@@ -234,22 +270,45 @@ thread_spin(struct bfsgil *gil, struct bfsgil_thread *self, uint64_t ns)
 	return (posted & PARK_GRANT) != 0;
 }
 
+/* Send @self's LEFT event: it stopped waiting at @now without the
+ * lock, for @why (ETIMEDOUT, EINTR). */
+static void __attribute__((noinline, cold))
+thread_send_left(struct bfsgil_thread *self, uint64_t now, int why)
+{
+	struct bfsgil_event ev = gil_event(BFSGIL_EVENT_LEFT, self, now, NULL,
+					   0);
+
+	ev.reason = (unsigned)why;
+	hook_send_own(self, &ev);
+}
+
+static void gil_leave_queue(struct bfsgil *gil, struct bfsgil_thread *t,
+			    uint64_t now);
+
 /*
- * Sleep until a releaser hands us the lock.  Called with gil->lock held
- * and @self queued at @since; returns holding the GIL, with gil->lock
- * released, and says when it woke (it then stores that in woke_at: its
- * clock runs from then, see policy_running_start).  Sends the WAIT
- * event, after a yield's RELEASED if @self just yielded to @yielded_to,
- * and ACQUIRED.
+ * Sleep until a releaser hands us the lock, until CLOCK_MONOTONIC reaches
+ * @timeout_at (0: never), or until bfsgil_interrupt takes us out of the
+ * queue.  Called with gil->lock held and @self queued at @since; returns
+ * with gil->lock released: 0 holding the GIL, having stored in *@woke
+ * when it woke (it then stores that in woke_at: its clock runs from
+ * then, see policy_running_start); or ETIMEDOUT or EINTR, not holding
+ * and no longer queued.  Sends the WAIT event, after a yield's RELEASED
+ * if @self just yielded to @yielded_to (id @yielded_to_id), then
+ * ACQUIRED or LEFT.
  *
  * The watcher role is read under gil->lock, then the thread sleeps in its
  * park.  Anything that changes the role pokes the park, so a change made
  * between the two cannot be missed; a grant sets a flag in the park, so
- * neither can a handoff.
+ * neither can a handoff, and an interruption likewise (PARK_CANCEL).
+ * Grants and interruptions are both made under gil->lock, to a queued
+ * thread only, which they take out of the queue: so a thread that finds
+ * itself no longer queued, under the mutex, has one of them in its park,
+ * and a time-out that loses the race to a grant returns holding.
  */
-static uint64_t
+static int
 gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
-		   uint64_t since, struct bfsgil_thread *yielded_to)
+		   uint64_t since, struct bfsgil_thread *yielded_to,
+		   uint64_t yielded_to_id, uint64_t timeout_at, uint64_t *woke)
 {
 	bool hooked = gil_hooked(gil, BFSGIL_EVENT_RELEASED |
 					      BFSGIL_EVENT_WAIT);
@@ -257,16 +316,19 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
 
 	if (hooked) {
 		released = gil_event(BFSGIL_EVENT_RELEASED, self, since,
-				     yielded_to);
-		wait = gil_event(BFSGIL_EVENT_WAIT, self, since, NULL);
+				     yielded_to, yielded_to_id);
+		wait = gil_event(BFSGIL_EVENT_WAIT, self, since, NULL, 0);
 	}
 	for (;;) {
 		bool watching = gil->watcher == self;
-		uint64_t until = self->watch_until, now;
-		uint64_t spin = gil_spin_ns(gil, self, watching);
+		bool queued = runq_queued(&self->node);
+		uint64_t until = watching ? self->watch_until : UINT64_MAX, now;
+		uint64_t spin = queued ? gil_spin_ns(gil, self) : 0;
 		uint32_t posted;
 		bool spun_in = false;
 
+		if (queued && timeout_at != 0 && timeout_at < until)
+			until = timeout_at;
 		pthread_mutex_unlock(&gil->lock);
 		if (hooked) {
 			/* Once: the grant waits in the park meanwhile. */
@@ -277,7 +339,8 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
 		}
 		if (spin != 0)
 			spun_in = thread_spin(gil, self, spin);
-		posted = park_wait(&self->park, watching, until);
+		/* Not queued: a grant or an interruption is posted. */
+		posted = park_wait(&self->park, until != UINT64_MAX, until);
 		counter_add(&self->counters.wakeups, 1);
 		if (posted & PARK_GRANT) {
 			/* Seen while polling and still ours: a take-back
@@ -291,14 +354,31 @@ gil_wait_for_grant(struct bfsgil *gil, struct bfsgil_thread *self,
 					      memory_order_relaxed);
 			if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))
 				hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED,
-						 now, self->handed_by);
-			return now;
+						 now, self->handed_by,
+						 self->handed_by_id);
+			*woke = now;
+			return 0;
+		}
+		if (posted & PARK_CANCEL) {
+			/* bfsgil_interrupt took us out of the queue. */
+			counter_add(&self->counters.interrupts, 1);
+			if (gil_hooked(gil, BFSGIL_EVENT_LEFT))
+				thread_send_left(self, clock_now_ns(), EINTR);
+			return EINTR;
 		}
 		pthread_mutex_lock(&gil->lock);
-		if (gil->watcher != self)
-			continue;
+		if (!runq_queued(&self->node))
+			continue;	/* granted or interrupted meanwhile */
 		now = clock_now_ns();
-		if (now >= self->watch_until) {
+		if (timeout_at != 0 && now >= timeout_at) {
+			gil_leave_queue(gil, self, now);
+			pthread_mutex_unlock(&gil->lock);
+			counter_add(&self->counters.timeouts, 1);
+			if (gil_hooked(gil, BFSGIL_EVENT_LEFT))
+				thread_send_left(self, now, ETIMEDOUT);
+			return ETIMEDOUT;
+		}
+		if (gil->watcher == self && now >= self->watch_until) {
 			gil->watcher = NULL;
 			gil_watch(gil, self, now);
 		}
@@ -319,12 +399,24 @@ gil_set_holder(struct bfsgil *gil, struct bfsgil_thread *to, uint64_t start,
 {
 	if (gil->watcher == to)
 		gil->watcher = NULL;
+	to->asks = 0;
 	policy_start(&to->slice, start);
 	atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);
 	thread_set_yield_request(to, 0);
 	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)to | waiters,
 			      memory_order_release);
+}
+
+/* Queue @t with @key (its deadline, or GIL_URGENT) at @now (mutex
+ * held). */
+static void
+gil_enqueue(struct bfsgil *gil, struct bfsgil_thread *t, uint64_t key,
+	    uint64_t now)
+{
+	t->node.deadline = key;
+	t->queued_at = now;
+	runq_push(&gil->runq, &t->node);
 }
 
 /*
@@ -338,6 +430,7 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));
 	uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;
 
+	policy_waited(&to->slice, to->queued_at, now);
 	/* The new holder is timed if others still wait, its clock running
 	 * from when it wakes (woke_at, policy_running_start); until then
 	 * the watcher sees it as having used nothing.  If nobody waits,
@@ -345,7 +438,9 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP,
 		       waiters);
 	counter_add(&from->counters.handoffs, 1);
-	to->handed_by = from;	/* read by @to once the grant is its own */
+	/* Read by @to once the grant is its own. */
+	to->handed_by = from;
+	to->handed_by_id = from->id;
 	park_post(&to->park, PARK_GRANT);
 	return to;
 }
@@ -378,32 +473,77 @@ thread_count_wait(struct bfsgil_thread *t, uint64_t asked, uint64_t now)
  */
 static bool
 gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
-	      struct bfsgil_thread *holder, uint64_t now)
+	      struct bfsgil_thread *holder, uint64_t key, uint64_t now)
 {
 	struct policy_slice view;
 
 	if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) !=
 	    POLICY_ASLEEP)
 		return false;
-	if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view))
+	if (key != GIL_URGENT &&
+	    !gil_should_ask(gil, holder, key, now, &view))
 		return false;
 	if (!park_revoke(&holder->park, PARK_GRANT))
 		return false;
 	thread_set_yield_request(holder, 0);
-	holder->node.deadline = holder->slice.deadline;
-	runq_push(&gil->runq, &holder->node);
+	gil_enqueue(gil, holder, holder->slice.deadline, now);
 	/* Running already, and the revoked holder waits. */
 	gil_set_holder(gil, self, now, now, GIL_WAITERS);
 	gil_watch(gil, NULL, now);
 	return true;
 }
 
+/*
+ * Take @t out of the queue (mutex held, @t queued, not granted): a
+ * waiter that timed out, or that bfsgil_interrupt took out.  If nobody
+ * is left waiting, the holder is no longer timed (its hold is charged
+ * up to @now) nor asked to give way, and the state word loses
+ * GIL_WAITERS; its fast release could not succeed while the bit was
+ * set, so it is either still holding or waiting for this mutex in its
+ * slow path, which reads the word again.  Otherwise the watch is
+ * looked at again, as the head of the queue may have changed.
+ */
+static void
+gil_leave_queue(struct bfsgil *gil, struct bfsgil_thread *t, uint64_t now)
+{
+	uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	struct bfsgil_thread *holder = gil_state_holder(s);
+
+	runq_remove(&gil->runq, &t->node);
+	if (gil->watcher == t)
+		gil->watcher = NULL;
+	if (runq_len(&gil->runq) != 0) {
+		gil_watch(gil, NULL, now);
+		return;
+	}
+	BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));
+	thread_charge(holder, now, 0);
+	policy_start(&holder->slice, POLICY_UNTIMED);
+	holder->asks = 0;
+	thread_set_yield_request(holder, 0);
+	gil->watcher = NULL;
+	atomic_store_explicit(&gil->state, (uintptr_t)holder,
+			      memory_order_relaxed);
+}
+
+/* Where @self queues (mutex held, its deadline issued): its deadline,
+ * or before every deadline if bfsgil_urge asked so. */
+static uint64_t
+thread_queue_key(struct bfsgil_thread *self)
+{
+	if (self->urgent_pending) {
+		self->urgent_pending = false;
+		return GIL_URGENT;
+	}
+	return self->slice.deadline;
+}
+
 static int
-gil_acquire_slow(struct bfsgil_thread *self)
+gil_acquire_slow(struct bfsgil_thread *self, uint64_t timeout_at)
 {
 	struct bfsgil *gil = self->gil;
 	struct bfsgil_thread *holder, *from = NULL;
-	uint64_t now;
+	uint64_t now, from_id = 0, woke, key;
 	uintptr_t s;
 	int cancel, err = 0;
 	bool announced = false;
@@ -437,6 +577,19 @@ gil_acquire_slow(struct bfsgil_thread *self)
 			err = EDEADLK;
 			goto out;
 		}
+		/* Would wait: an interruption kept for this wait ends it
+		 * before it begins.  A time-out already past does too. */
+		if (self->interrupt_pending) {
+			self->interrupt_pending = false;
+			counter_add(&self->counters.interrupts, 1);
+			err = EINTR;
+			goto out;
+		}
+		if (timeout_at != 0 && clock_now_ns() >= timeout_at) {
+			counter_add(&self->counters.timeouts, 1);
+			err = ETIMEDOUT;
+			goto out;
+		}
 		if (s & GIL_WAITERS)
 			break;
 		/* Announce a waiter; from then on the holder cannot release
@@ -466,36 +619,37 @@ gil_acquire_slow(struct bfsgil_thread *self)
 	if (announced)
 		policy_start(&holder->slice, now);
 	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
-	if (gil_take_back(gil, self, holder, now)) {
+	key = thread_queue_key(self);
+	if (gil_take_back(gil, self, holder, key, now)) {
 		thread_count_wait(self, now, now);
 		from = holder;
+		from_id = holder->id;
 		goto out;
 	}
-	self->node.deadline = self->slice.deadline;
-	runq_push(&gil->runq, &self->node);
+	gil_enqueue(gil, self, key, now);
 	gil_watch(gil, self, now);
-	thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, NULL));
+	err = gil_wait_for_grant(gil, self, now, NULL, 0, timeout_at, &woke);
+	if (err == 0)
+		thread_count_wait(self, now, woke);
 	pthread_setcancelstate(cancel, NULL);
-	return 0;
+	return err;
 out:
 	pthread_mutex_unlock(&gil->lock);
 	if (err == 0)
-		thread_acquired(self, from);
+		thread_acquired(self, from, from_id);
 	pthread_setcancelstate(cancel, NULL);
 	return err;
 }
 
-int
-bfsgil_acquire(bfsgil_thread_t *self)
+/* The fast path shared by bfsgil_acquire and bfsgil_timedacquire: one
+ * CAS if the lock is free and we have a slice; -1 to take the slow
+ * path. */
+static inline int
+thread_acquire_fast(struct bfsgil_thread *self)
 {
-	int err = thread_check_caller(self);
-	struct bfsgil *gil;
-	uintptr_t s;
+	struct bfsgil *gil = self->gil;
+	uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 
-	if (err != 0)
-		return err;
-	gil = self->gil;
-	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	/* A thread with no slice yet (its first acquire) takes the slow
 	 * path, which reads the clock to issue one. */
 	if (s == 0 && self->slice.left != 0) {
@@ -508,11 +662,117 @@ bfsgil_acquire(bfsgil_thread_t *self)
 			    memory_order_acq_rel, memory_order_relaxed)) {
 			BFSGIL_HAPPENS_AFTER(&gil->state);
 			counter_add(&self->counters.acquires, 1);
-			thread_acquired(self, NULL);
+			thread_acquired(self, NULL, 0);
 			return 0;
 		}
 	}
-	return gil_acquire_slow(self);
+	return -1;
+}
+
+int
+bfsgil_acquire(bfsgil_thread_t *self)
+{
+	int err = thread_check_caller(self);
+
+	if (err != 0)
+		return err;
+	if (thread_acquire_fast(self) == 0)
+		return 0;
+	return gil_acquire_slow(self, 0);
+}
+
+int
+bfsgil_timedacquire(bfsgil_thread_t *self, const struct timespec *abstime)
+{
+	int err = thread_check_caller(self);
+	uint64_t at;
+
+	if (err != 0)
+		return err;
+	if (abstime == NULL || abstime->tv_sec < 0 || abstime->tv_nsec < 0 ||
+	    abstime->tv_nsec >= 1000000000L)
+		return EINVAL;
+	/* 0 means "no time-out" inside: the epoch itself is long past. */
+	if ((uint64_t)abstime->tv_sec >= UINT64_MAX / 1000000000u - 1)
+		at = UINT64_MAX - 1;
+	else
+		at = (uint64_t)abstime->tv_sec * 1000000000u +
+		     (uint64_t)abstime->tv_nsec;
+	if (at == 0)
+		at = 1;
+	if (thread_acquire_fast(self) == 0)
+		return 0;
+	return gil_acquire_slow(self, at);
+}
+
+int
+bfsgil_interrupt(bfsgil_thread_t *t)
+{
+	struct bfsgil *gil;
+
+	if (t == NULL)
+		return EINVAL;
+	gil = t->gil;
+	pthread_mutex_lock(&gil->lock);
+	if (runq_queued(&t->node)) {
+		gil_leave_queue(gil, t, clock_now_ns());
+		/* Under the mutex, which t needs before it can detach. */
+		park_post(&t->park, PARK_CANCEL);
+	} else {
+		t->interrupt_pending = true;
+	}
+	pthread_mutex_unlock(&gil->lock);
+	return 0;
+}
+
+int
+bfsgil_urge(bfsgil_thread_t *t)
+{
+	struct bfsgil *gil;
+	uintptr_t s;
+
+	if (t == NULL)
+		return EINVAL;
+	gil = t->gil;
+	pthread_mutex_lock(&gil->lock);
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (runq_queued(&t->node)) {
+		if (t->node.deadline != GIL_URGENT) {
+			runq_remove(&gil->runq, &t->node);
+			t->node.deadline = GIL_URGENT;
+			runq_push(&gil->runq, &t->node);
+			gil_watch(gil, NULL, clock_now_ns());
+		}
+	} else if (gil_state_holder(s) != t) {
+		t->urgent_pending = true;
+	}
+	pthread_mutex_unlock(&gil->lock);
+	return 0;
+}
+
+/* bfsgil_set_nice's part with the mutex (gil.c): a new ratio applies to
+ * the deadline @t has now, from when it was issued, and a queued @t
+ * moves to its new place. */
+void
+gil_renice(struct bfsgil_thread *t)
+{
+	struct bfsgil *gil = t->gil;
+	uintptr_t s;
+
+	pthread_mutex_lock(&gil->lock);
+	if (t->slice.left != 0)
+		t->slice.deadline = policy_deadline(t->slice.issued,
+						    gil_slice_ns(gil),
+						    thread_ratio(t));
+	if (runq_queued(&t->node) && t->node.deadline != GIL_URGENT) {
+		runq_remove(&gil->runq, &t->node);
+		t->node.deadline = t->slice.deadline;
+		runq_push(&gil->runq, &t->node);
+	}
+	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
+	if (s & GIL_WAITERS)
+		gil_watch(gil, NULL, clock_now_ns());
+	pthread_mutex_unlock(&gil->lock);
 }
 
 static int
@@ -520,7 +780,7 @@ gil_release_slow(struct bfsgil_thread *self)
 {
 	struct bfsgil *gil = self->gil;
 	struct bfsgil_thread *to = NULL;
-	uint64_t now;
+	uint64_t now, to_id = 0;
 	uintptr_t s;
 
 	pthread_mutex_lock(&gil->lock);
@@ -532,10 +792,11 @@ gil_release_slow(struct bfsgil_thread *self)
 		pthread_mutex_unlock(&gil->lock);
 		return EPERM;
 	}
-	thread_charge(self, now);
+	thread_charge(self, now, runq_len(&gil->runq));
 	thread_set_yield_request(self, 0);
 	if (s & GIL_WAITERS) {
 		to = gil_handoff(gil, self, now);
+		to_id = to->id;
 		gil_watch(gil, NULL, now);
 	} else {
 		BFSGIL_HAPPENS_BEFORE(&gil->state);
@@ -546,7 +807,7 @@ gil_release_slow(struct bfsgil_thread *self)
 	 * writes the slice of a thread that neither holds nor waits. */
 	pthread_mutex_unlock(&gil->lock);
 	if (gil_hooked(gil, BFSGIL_EVENT_RELEASED))
-		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to);
+		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id);
 	return 0;
 }
 
@@ -565,7 +826,7 @@ thread_release_watched(struct bfsgil_thread *self)
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
 						    memory_order_relaxed)) {
-		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, NULL);
+		hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, NULL, 0);
 		return 0;
 	}
 	return gil_release_slow(self);
@@ -618,22 +879,39 @@ bfsgil_yield(bfsgil_thread_t *self)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&gil->lock);
 	now = clock_now_ns();
-	thread_charge(self, now);
+	thread_charge(self, now, runq_len(&gil->runq));
 	thread_set_yield_request(self, 0);
 	first = runq_peek_earliest(&gil->runq);
 	if (first != NULL)
 		counter_add(&self->counters.yields, 1);
+	if (first != NULL && self->interrupt_pending) {
+		/* An interruption kept for our next wait: this would be
+		 * it.  Give way, and do not wait. */
+		struct bfsgil_thread *to = gil_handoff(gil, self, now);
+		uint64_t to_id = to->id;
+
+		self->interrupt_pending = false;
+		counter_add(&self->counters.interrupts, 1);
+		gil_watch(gil, NULL, now);
+		pthread_mutex_unlock(&gil->lock);
+		if (gil_hooked(gil, BFSGIL_EVENT_RELEASED))
+			hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to,
+					 to_id);
+		pthread_setcancelstate(cancel, NULL);
+		return EINTR;
+	}
 	if (first != NULL && self->slice.deadline >= first->deadline) {
 		struct bfsgil_thread *to;
+		uint64_t woke;
 
-		self->node.deadline = self->slice.deadline;
-		runq_push(&gil->runq, &self->node);
+		gil_enqueue(gil, self, thread_queue_key(self), now);
 		to = gil_handoff(gil, self, now);
 		gil_watch(gil, self, now);
-		thread_count_wait(self, now,
-				  gil_wait_for_grant(gil, self, now, to));
+		err = gil_wait_for_grant(gil, self, now, to, to->id, 0, &woke);
+		if (err == 0)
+			thread_count_wait(self, now, woke);
 		pthread_setcancelstate(cancel, NULL);
-		return 0;
+		return err;
 	}
 	/* Still the earliest deadline (ties go to whoever queued first), or
 	 * the queue emptied while we took the mutex: this is our turn, keep

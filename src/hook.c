@@ -62,9 +62,9 @@ hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev)
 
 void __attribute__((cold))
 hook_send_own_at(struct bfsgil_thread *self, unsigned type, uint64_t now,
-		 struct bfsgil_thread *other)
+		 struct bfsgil_thread *other, uint64_t other_id)
 {
-	struct bfsgil_event ev = gil_event(type, self, now, other);
+	struct bfsgil_event ev = gil_event(type, self, now, other, other_id);
 
 	hook_send_own(self, &ev);
 }

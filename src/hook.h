@@ -65,7 +65,7 @@ void hook_send_own(struct bfsgil_thread *self, const struct bfsgil_event *ev);
  * it, built here; out of line and cold, so that the places that send it
  * keep only the gil_hooked() test inline. */
 void hook_send_own_at(struct bfsgil_thread *self, unsigned type, uint64_t now,
-		      struct bfsgil_thread *other);
+		      struct bfsgil_thread *other, uint64_t other_id);
 
 /* Recompute gil->hook_mask from the table (mutex held, or a fork child
  * where nobody else runs). */

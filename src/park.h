@@ -49,6 +49,9 @@
 /* The flags a post can carry; a wait returns the ones it consumed. */
 #define PARK_GRANT 1u	/* the lock was handed to the owner */
 #define PARK_POKE 2u	/* look again: the owner may be the watcher */
+/* The owner was taken out of the queue without the lock
+ * (bfsgil_interrupt).  8: park_futex.c keeps 4 for itself. */
+#define PARK_CANCEL 8u
 
 struct park {
 #if PARK_USES_FUTEX

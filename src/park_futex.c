@@ -19,7 +19,7 @@
 #include "park.h"
 
 #define PARK_ASLEEP 4u
-#define PARK_FLAGS (PARK_GRANT | PARK_POKE)
+#define PARK_FLAGS (PARK_GRANT | PARK_POKE | PARK_CANCEL)
 
 int
 park_init(struct park *p)

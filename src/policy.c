@@ -32,10 +32,54 @@ void
 policy_request(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	       uint32_t ratio)
 {
-	if (s->left == 0) {
-		s->left = slice_ns;
-		s->deadline = policy_deadline(now, slice_ns, ratio);
-	}
+	if (s->left == 0)
+		policy_reissue(s, now, slice_ns, ratio);
+}
+
+void
+policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+	       uint32_t ratio)
+{
+	s->left = slice_ns;
+	s->deadline = policy_deadline(now, slice_ns, ratio);
+	s->issued = now;
+	s->occupied = 0;
+	s->waited = 0;
+}
+
+void
+policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now)
+{
+	if (from != POLICY_UNTIMED && now > from)
+		s->occupied += now - from;
+}
+
+void
+policy_waited(struct policy_slice *s, uint64_t from, uint64_t now)
+{
+	if (now > from)
+		s->waited += now - from;
+}
+
+bool
+policy_over_share(const struct policy_slice *s, uint64_t now,
+		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
+{
+	uint64_t window = now > s->issued ? now - s->issued : 0;
+	uint64_t allowance;
+
+	if (others == 0)
+		return false;	/* nobody to be fair to */
+	window = window > s->waited ? window - s->waited : 0;
+	if (window < slice_ns)
+		window = slice_ns;
+	allowance = window / (others + 1);
+	/* An allowance of 2^48 ns (three days) or more is past anything
+	 * held, and would overflow the scaling. */
+	if (allowance >> (64 - POLICY_RATIO_SHIFT) != 0)
+		return false;
+	allowance = (allowance << POLICY_RATIO_SHIFT) / ratio;
+	return s->occupied > allowance;
 }
 
 void
@@ -80,6 +124,10 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	}
 	s->left = slice_ns - over;
 	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
+	s->issued = refill_at;
+	/* What it held of the new slice: its share counts from there. */
+	s->occupied = over;
+	s->waited = 0;
 	return expired;
 }
 

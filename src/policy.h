@@ -19,16 +19,22 @@
 #define POLICY_RATIO_ONE (UINT32_C(1) << POLICY_RATIO_SHIFT)
 
 /*
- * A thread's place in time.  @deadline is its virtual deadline; @left the
- * part of its current slice not yet used; @start when its held time began
- * to count (meaningful while it holds), or POLICY_UNTIMED while nobody
- * waits and so nothing is counted.  @left == 0 means "no slice yet": a
- * thread that never ran.
+ * A thread's place in time.  @deadline is its virtual deadline, issued at
+ * @issued; @left the part of its current slice not yet used; @start when
+ * its held time began to count (meaningful while it holds), or
+ * POLICY_UNTIMED while nobody waits and so nothing is counted.  @left ==
+ * 0 means "no slice yet": a thread that never ran.  @occupied is the
+ * lock's wall time this thread has had while others waited since
+ * @issued, handoffs to it included: what its turns cost the others;
+ * @waited the time it spent queued since @issued (policy_over_share).
  */
 struct policy_slice {
 	uint64_t deadline;
 	uint64_t left;
 	uint64_t start;
+	uint64_t issued;
+	uint64_t occupied;
+	uint64_t waited;
 };
 
 /* @start of a holder nobody waits for.  Charging from it charges nothing:
@@ -71,6 +77,40 @@ uint64_t policy_running_start(uint64_t start, uint64_t woke_at, uint64_t now);
  * how many slices ran out. */
 uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		       uint32_t ratio);
+
+/* Issue a fresh slice and deadline at @now, whatever is left. */
+void policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		    uint32_t ratio);
+
+/* The lock was this thread's, with others waiting, from @from to @now:
+ * add that to @occupied (nothing if @from is POLICY_UNTIMED). */
+void policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now);
+
+/* The thread waited in the queue from @from to @now. */
+void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
+
+/*
+ * Has the thread had more than its share of the lock since its deadline
+ * was issued, as of @now with @others threads waiting?  Its share is an
+ * equal part among the @others + 1, weighted by nice (a nice -20 thread
+ * may take 1/0.149 as much, a nice 19 one 1/6.1), of the time since
+ * @issued that it did not spend queued, counted as at least one slice.
+ * Time queued is left out so that a thread that waited long does not
+ * come out of the queue with a long allowance and hold on to the head
+ * of it (feedback that starved 100 short holders for a second); an I/O
+ * thread's time off the lock, blocked in recv, counts.  BFS lets a
+ * thread that gives
+ * the lock up early keep its deadline, so that it can preempt when it
+ * comes back from I/O; but a thread that comes straight back would keep
+ * it for thousands of short turns, each charged a microsecond, while
+ * every later deadline waits (100 threads of short holds: 34 served in
+ * a second).  Such a thread takes far more than its share; an I/O
+ * thread, off the lock most of the time, takes far less, and keeps its
+ * deadline.  The release that finds it over its share reissues the
+ * deadline (policy_reissue), behind every waiter of equal nice.
+ */
+bool policy_over_share(const struct policy_slice *s, uint64_t now,
+		       uint64_t slice_ns, uint32_t ratio, uint64_t others);
 
 /* The holder's deadline as of @now: its own if its slice has not run out,
  * else the one it would have been reissued, even though nobody charged it

@@ -82,7 +82,8 @@ grow(void *p, size_t *cap, size_t n, size_t size)
 
 /* Events a thread sends about itself, which drive its own state. */
 #define OWN_EVENTS (BFSGIL_EVENT_WAIT | BFSGIL_EVENT_ACQUIRED | \
-		    BFSGIL_EVENT_RELEASED | BFSGIL_EVENT_ATTACH)
+		    BFSGIL_EVENT_RELEASED | BFSGIL_EVENT_ATTACH | \
+		    BFSGIL_EVENT_LEFT)
 
 /* The index of the first record kept, and how many. */
 static void
@@ -246,6 +247,7 @@ track_fill(struct timeline *tl, size_t i, const struct trace_ring *r,
 		switch (x->type) {
 		case BFSGIL_EVENT_ATTACH:
 		case BFSGIL_EVENT_RELEASED:
+		case BFSGIL_EVENT_LEFT:	/* stopped waiting, without it */
 			next = TL_OFF;
 			break;
 		case BFSGIL_EVENT_WAIT:

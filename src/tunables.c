@@ -3,11 +3,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bfsgil/ctl.h>
 
+#include "env.h"
 #include "gil.h"
 #include "tunables.h"
 
@@ -111,8 +113,23 @@ tunables_parse_value(const char *s, const char *end, long long *value)
 	return errno == ERANGE ? ERANGE : 0;
 }
 
+/* Say what was wrong with the item [item, end) into @e (if any); return
+ * @err. */
+static int
+tunables_fail(struct tunable_error *e, const char *item, const char *end,
+	      const char *why, int err)
+{
+	if (e != NULL) {
+		e->item = item;
+		e->len = (size_t)(end - item);
+		e->why = why;
+	}
+	return err;
+}
+
 int
-tunables_parse(const char *settings, struct tunable_staging *stage)
+tunables_parse(const char *settings, struct tunable_staging *stage,
+	       struct tunable_error *e)
 {
 	const char *item = settings;
 
@@ -131,16 +148,23 @@ tunables_parse(const char *settings, struct tunable_staging *stage)
 		eq = memchr(item, '=', (size_t)(end - item));
 		if (eq == NULL ||
 		    !tunables_name_is_wellformed(item, (size_t)(eq - item)))
-			return EINVAL;
+			return tunables_fail(e, item, end,
+					     "not name=value (names are "
+					     "lower-case, items separated by "
+					     "commas)", EINVAL);
 		err = tunables_parse_value(eq + 1, end, &value);
 		if (err == EINVAL)
-			return EINVAL;
+			return tunables_fail(e, item, end,
+					     "the value is not a decimal "
+					     "integer", EINVAL);
 		if (tunables_lookup_span(item, (size_t)(eq - item), &id) != 0)
-			return ENOENT;
+			return tunables_fail(e, item, end, "no such tunable",
+					     ENOENT);
 		if (err == 0)
 			err = tunables_check_range(id, value);
 		if (err != 0)
-			return err;
+			return tunables_fail(e, item, end, "out of range",
+					     err);
 		stage->value[id] = value;
 		stage->present[id] = true;
 		if (*end == '\0')
@@ -159,10 +183,11 @@ tunables_apply(struct tunable_values *t, const struct tunable_staging *stage)
 }
 
 int
-tunables_init_for_create(struct tunable_values *values)
+tunables_init_for_create(struct tunable_values *values, bool use_env)
 {
-	const char *env = getenv("BFSGIL");
+	const char *env = use_env ? env_get("BFSGIL") : NULL;
 	struct tunable_staging stage;
+	struct tunable_error e;
 
 	for (int i = 0; i < TUNABLE_COUNT; i++)
 		atomic_init(&values->v[i],
@@ -170,9 +195,28 @@ tunables_init_for_create(struct tunable_values *values)
 	if (env == NULL)
 		return 0;
 	/* Whatever is wrong with it, the caller gets EINVAL: the user asked
-	 * for a setting and must not silently run without it. */
-	if (tunables_parse(env, &stage) != 0)
+	 * for a setting and must not silently run without it.  A bare
+	 * EINVAL from bfsgil_create says nothing of where to look, so the
+	 * item and what is wrong with it go to stderr. */
+	if (tunables_parse(env, &stage, &e) != 0) {
+		enum tunable_id id;
+		int len = e.len > 200 ? 200 : (int)e.len;
+		const char *eq = memchr(e.item, '=', e.len);
+
+		if (strcmp(e.why, "out of range") == 0 && eq != NULL &&
+		    tunables_lookup_span(e.item, (size_t)(eq - e.item), &id) == 0)
+			fprintf(stderr, "bfsgil: BFSGIL: '%.*s': out of range "
+				"(%s is %lld to %lld)\n", len, e.item,
+				tunable_table[id].name, tunable_table[id].min,
+				tunable_table[id].max);
+		else if (e.len == 0)
+			fprintf(stderr, "bfsgil: BFSGIL: an empty item: %s\n",
+				e.why);
+		else
+			fprintf(stderr, "bfsgil: BFSGIL: '%.*s': %s\n", len,
+				e.item, e.why);
 		return EINVAL;
+	}
 	tunables_apply(values, &stage);
 	return 0;
 }
@@ -218,7 +262,7 @@ bfsgil_ctl_parse(bfsgil_t *gil, const char *settings)
 
 	if (settings == NULL)
 		return EINVAL;
-	err = tunables_parse(settings, &stage);
+	err = tunables_parse(settings, &stage, NULL);
 	if (err != 0)
 		return err;
 	tunables_apply(tunables_target(gil ? &gil->tunables : NULL), &stage);

@@ -63,14 +63,23 @@ tunable_get(const struct tunable_values *t, enum tunable_id id)
 
 /* @values of a new lock: the process defaults, then $BFSGIL.  Returns 0 or
  * EINVAL if $BFSGIL does not parse. */
-int tunables_init_for_create(struct tunable_values *values);
+int tunables_init_for_create(struct tunable_values *values, bool use_env);
 /* The process defaults, or @t itself. */
 struct tunable_values *tunables_target(struct tunable_values *t);
 /* Look @name up.  Returns 0 or ENOENT. */
 int tunables_lookup(const char *name, enum tunable_id *id);
 /* Parse "name=value,..." into @stage.  Returns 0, EINVAL, ENOENT or
  * ERANGE; on error @stage is garbage. */
-int tunables_parse(const char *settings, struct tunable_staging *stage);
+/* What was wrong with a list that did not parse: the item (not
+ * NUL-terminated), and why, in a few words. */
+struct tunable_error {
+	const char *item;
+	size_t len;
+	const char *why;
+};
+
+int tunables_parse(const char *settings, struct tunable_staging *stage,
+		   struct tunable_error *err);
 void tunables_apply(struct tunable_values *t,
 		    const struct tunable_staging *stage);
 

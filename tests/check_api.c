@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 
+#include <string.h>
+
 #include "harness.h"
 #include "fixture_lock.h"
 
@@ -220,6 +222,86 @@ START_TEST(detach_then_destroy_retires_counters)
 }
 END_TEST
 
+START_TEST(create_flags_refuses_unknown_flags)
+{
+	bfsgil_t *g = (bfsgil_t *)&g;
+
+	ck_assert_int_eq(bfsgil_create_flags(NULL, 0), EINVAL);
+	ck_assert_int_eq(bfsgil_create_flags(&g, 2), EINVAL);
+	ck_assert_int_eq(bfsgil_create_flags(&g, ~0u), EINVAL);
+	ck_assert_ptr_eq(g, (bfsgil_t *)&g);
+	ck_assert_int_eq(bfsgil_create_flags(&g, BFSGIL_CREATE_IGNORE_ENV), 0);
+	ck_assert_int_eq(bfsgil_destroy(g), 0);
+}
+END_TEST
+
+START_TEST(version_is_the_packages)
+{
+	ck_assert_uint_eq(bfsgil_version(), BFSGIL_VERSION);
+	ck_assert_str_eq(bfsgil_version_string(), BFSGIL_VERSION_STRING);
+	ck_assert_str_eq(BFSGIL_VERSION_STRING, PACKAGE_VERSION);
+	ck_assert_uint_eq(BFSGIL_VERSION >> 16, BFSGIL_VERSION_MAJOR);
+	ck_assert_uint_eq((BFSGIL_VERSION >> 8) & 0xff, BFSGIL_VERSION_MINOR);
+	ck_assert_uint_eq(BFSGIL_VERSION & 0xff, BFSGIL_VERSION_PATCH);
+}
+END_TEST
+
+/* The stats calls take the caller's size: an older program's smaller
+ * struct gets the counters it knows, a newer one's larger struct gets
+ * zeroes past ours, and a size that is no struct is refused. */
+START_TEST(stats_fill_the_callers_size)
+{
+	struct bfsgil_stats st;
+	uint64_t big[sizeof(st) / 8 + 4];
+
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+	memset(&st, 0xa5, sizeof(st));
+	ck_assert_int_eq(bfsgil_stats_get(gil, &st, 0), EINVAL);
+	ck_assert_int_eq(bfsgil_stats_get(gil, &st, 12), EINVAL);
+	ck_assert_int_eq(bfsgil_stats_get(NULL, &st, sizeof(st)), EINVAL);
+	ck_assert_int_eq(bfsgil_thread_stats_get(self, NULL, sizeof(st)), EINVAL);
+	ck_assert_int_eq(bfsgil_thread_stats_get(self, &st, 7), EINVAL);
+	ck_assert_uint_eq(st.acquires, 0xa5a5a5a5a5a5a5a5ull); /* untouched */
+	/* One counter: acquires alone, the rest untouched. */
+	ck_assert_int_eq(bfsgil_stats_get(gil, &st, 8), 0);
+	ck_assert_uint_eq(st.acquires, 1);
+	ck_assert_uint_eq(st.contended, 0xa5a5a5a5a5a5a5a5ull);
+	memset(big, 0xa5, sizeof(big));
+	ck_assert_int_eq(bfsgil_thread_stats_get(self, (struct bfsgil_stats *)big,
+						 sizeof(big)), 0);
+	ck_assert_uint_eq(big[0], 1);
+	for (size_t i = sizeof(st) / 8; i < sizeof(big) / 8; i++)
+		ck_assert_uint_eq(big[i], 0);
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	ck_assert_uint_eq(st.acquires, 1);
+	ck_assert_uint_eq(st.interrupts, 0);
+}
+END_TEST
+
+/* Interface 2's functions stay for programs linked against it: they
+ * fill the 15 counters that interface's struct had, nothing past. */
+int (bfsgil_stats)(const bfsgil_t *gil, struct bfsgil_stats *out);
+int (bfsgil_thread_stats)(const bfsgil_thread_t *self,
+			  struct bfsgil_stats *out);
+
+START_TEST(interface_2_stats_calls_fill_their_struct_only)
+{
+	struct bfsgil_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	ck_assert_int_eq((bfsgil_stats)(gil, &st), 0);
+	ck_assert_uint_eq(st.threads, 1);
+	ck_assert_uint_eq(st.spin_ns, 0);
+	ck_assert_uint_eq(st.share_expiries, 0xa5a5a5a5a5a5a5a5ull);
+	memset(&st, 0xa5, sizeof(st));
+	ck_assert_int_eq((bfsgil_thread_stats)(self, &st), 0);
+	ck_assert_uint_eq(st.threads, 1);
+	ck_assert_uint_eq(st.interrupts, 0xa5a5a5a5a5a5a5a5ull);
+	ck_assert_int_eq((bfsgil_stats)(NULL, &st), EINVAL);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -237,6 +319,10 @@ make_suite(void)
 		{ "uncontended", uncontended_acquire_release_is_counted, 10 },
 		{ "yield_alone", yield_with_nobody_waiting_keeps_the_lock, 10 },
 		{ "detach_retires", detach_then_destroy_retires_counters, 10 },
+		{ "create_flags", create_flags_refuses_unknown_flags, 10 },
+		{ "version", version_is_the_packages, 10 },
+		{ "stats_size", stats_fill_the_callers_size, 10 },
+		{ "stats_v2", interface_2_stats_calls_fill_their_struct_only, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

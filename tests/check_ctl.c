@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -243,6 +245,85 @@ START_TEST(describe_lists_every_tunable)
 }
 END_TEST
 
+/* What create says on stderr about a bad BFSGIL, read back through a
+ * pipe: one line naming the item and what is wrong with it. */
+static void
+create_says(const char *env, const char *expect)
+{
+	int fds[2], saved;
+	char buf[512] = "";
+	ssize_t n;
+	bfsgil_t *g;
+
+	ck_assert_int_eq(setenv("BFSGIL", env, 1), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fds[1], 2), 2);
+	ck_assert_int_eq(bfsgil_create(&g), EINVAL);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_msg(strcmp(buf, expect) == 0, "BFSGIL=\"%s\": said \"%s\", "
+		      "not \"%s\"", env, buf, expect);
+}
+
+START_TEST(bad_environment_is_named_on_stderr)
+{
+	create_says("slice_us=1",
+		    "bfsgil: BFSGIL: 'slice_us=1': out of range (slice_us is "
+		    "10 to 10000000)\n");
+	create_says("preempt=1,slice_us=fast",
+		    "bfsgil: BFSGIL: 'slice_us=fast': the value is not a "
+		    "decimal integer\n");
+	create_says("turbo=1", "bfsgil: BFSGIL: 'turbo=1': no such tunable\n");
+	create_says("slice_us",
+		    "bfsgil: BFSGIL: 'slice_us': not name=value (names are "
+		    "lower-case, items separated by commas)\n");
+	create_says("preempt=1,",
+		    "bfsgil: BFSGIL: an empty item: not name=value (names are "
+		    "lower-case, items separated by commas)\n");
+}
+END_TEST
+
+/* An embedding's isolated mode: no variable is read, bad or good. */
+START_TEST(create_ignoring_the_environment_reads_none)
+{
+	char path[] = "/tmp/bfsgil-ignore-env-XXXXXX";
+	bfsgil_t *g;
+	long long v;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(setenv("BFSGIL", "turbo=1", 1), 0);
+	ck_assert_int_eq(setenv("BFSGIL_TRACE", path, 1), 0);
+	ck_assert_int_eq(setenv("BFSGIL_STATS", path, 1), 0);
+	ck_assert_int_eq(setenv("BFSGIL_TRACE_EVENTS", "zero", 1), 0);
+	ck_assert_int_eq(bfsgil_create_flags(&g, BFSGIL_CREATE_IGNORE_ENV), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(g, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 5000);
+	ck_assert_int_eq(bfsgil_destroy(g), 0);
+	/* No trace, no report: the file was never made. */
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(setenv("BFSGIL", "slice_us=2500", 1), 0);
+	ck_assert_int_eq(bfsgil_create_flags(&g, BFSGIL_CREATE_IGNORE_ENV), 0);
+	ck_assert_int_eq(bfsgil_ctl_get(g, "slice_us", &v), 0);
+	ck_assert_int_eq(v, 5000);
+	ck_assert_int_eq(bfsgil_destroy(g), 0);
+	unsetenv("BFSGIL_TRACE");
+	unsetenv("BFSGIL_STATS");
+	unsetenv("BFSGIL_TRACE_EVENTS");
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -260,6 +341,8 @@ make_suite(void)
 		{ "process_defaults", process_defaults_apply_to_later_creates_only, 10 },
 		{ "environment", environment_overrides_defaults_at_create, 10 },
 		{ "describe", describe_lists_every_tunable, 10 },
+		{ "env_named", bad_environment_is_named_on_stderr, 10 },
+		{ "env_ignored", create_ignoring_the_environment_reads_none, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

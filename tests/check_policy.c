@@ -272,6 +272,124 @@ START_TEST(slice_change_applies_from_next_slice)
 }
 END_TEST
 
+/* The share rule (policy_over_share): a thread that keeps coming back
+ * for short holds while others wait loses the deadline it kept; an I/O
+ * thread, off the lock most of the time, keeps it. */
+START_TEST(short_holds_past_the_share_lose_the_kept_deadline)
+{
+	struct policy_slice s = { 0 };
+	uint64_t now = 1000 * MS;
+
+	policy_request(&s, now, SLICE, ONE);
+	/* 99 others wait: the share of a 5 ms window is 50 us. */
+	policy_occupy(&s, now, now + 40000);
+	ck_assert(!policy_over_share(&s, now + 40000, SLICE, ONE, 99));
+	policy_occupy(&s, now + 60000, now + 80000);
+	ck_assert(policy_over_share(&s, now + 80000, SLICE, ONE, 99));
+	/* Nobody waiting: nobody to be fair to. */
+	ck_assert(!policy_over_share(&s, now + 80000, SLICE, ONE, 0));
+}
+END_TEST
+
+START_TEST(an_io_thread_off_the_lock_keeps_its_deadline)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	/* A ping every 10 ms, 80 us of the lock each, 4 CPU threads
+	 * waiting: 0.8% of the lock against a share of 20%. */
+	for (int i = 1; i <= 1000; i++) {
+		uint64_t got = t + (uint64_t)i * 10 * MS;
+
+		policy_occupy(&s, got, got + 80000);
+		ck_assert_msg(!policy_over_share(&s, got + 80000, SLICE, ONE, 4),
+			      "lost its deadline at ping %d", i);
+	}
+	ck_assert_uint_eq(s.deadline, t + SLICE);
+}
+END_TEST
+
+START_TEST(the_share_window_is_at_least_a_slice)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	/* 1 ms after its deadline was issued, 1 ms held with one other
+	 * waiting: half of 1 ms would be over, half a slice is not. */
+	policy_occupy(&s, t, t + MS);
+	ck_assert(!policy_over_share(&s, t + MS, SLICE, ONE, 1));
+	policy_occupy(&s, t + MS, t + 3 * MS);
+	ck_assert(policy_over_share(&s, t + 3 * MS, SLICE, ONE, 1));
+}
+END_TEST
+
+START_TEST(nice_weights_the_share)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	policy_occupy(&s, t, t + 2 * MS);	/* 2 ms of a 2.5 ms share */
+	ck_assert(!policy_over_share(&s, t + 2 * MS, SLICE, ONE, 1));
+	/* nice 5 (ratio 1.61): a share of 1.55 ms. */
+	ck_assert(policy_over_share(&s, t + 2 * MS, SLICE,
+				    policy_prio_ratio(5), 1));
+	/* nice -5: 4 ms. */
+	policy_occupy(&s, t + 2 * MS, t + 3 * MS);
+	ck_assert(!policy_over_share(&s, t + 3 * MS, SLICE,
+				     policy_prio_ratio(-5), 1));
+}
+END_TEST
+
+START_TEST(reissue_starts_a_fresh_slice_and_share_from_now)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	policy_occupy(&s, t, t + MS);
+	s.left = SLICE - MS;
+	policy_reissue(&s, t + 2 * MS, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + 2 * MS + SLICE);
+	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.issued, t + 2 * MS);
+	ck_assert_uint_eq(s.occupied, 0);
+	/* Untimed holds occupy nothing. */
+	policy_occupy(&s, POLICY_UNTIMED, t + 3 * MS);
+	ck_assert_uint_eq(s.occupied, 0);
+}
+END_TEST
+
+START_TEST(a_slice_that_runs_out_restarts_the_share)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	policy_start(&s, t);
+	policy_occupy(&s, t, t + 7 * MS);
+	ck_assert_uint_eq(policy_charge(&s, t + 7 * MS, SLICE, ONE), 1);
+	/* The new slice began at t + 5 ms; 2 ms of it held. */
+	ck_assert_uint_eq(s.issued, t + 5 * MS);
+	ck_assert_uint_eq(s.occupied, 2 * MS);
+}
+END_TEST
+
+START_TEST(a_huge_share_window_does_not_overflow)
+{
+	struct policy_slice s = { 0 };
+
+	policy_request(&s, 1, SLICE, ONE);
+	s.occupied = 3600ull * 1000 * MS;	/* an hour */
+	/* Ten years later, one other waiting: far from over. */
+	ck_assert(!policy_over_share(&s, 10ull * 365 * 86400 * 1000 * MS,
+				     SLICE, policy_prio_ratio(-20), 1));
+	ck_assert(!policy_over_share(&s, UINT64_MAX, SLICE, ONE, 1));
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -295,6 +413,13 @@ make_suite(void)
 		{ "ask_at_slice_end", later_waiter_asks_when_holder_slice_ends, 10 },
 		{ "no_preempt", without_preempt_only_slice_end_asks, 10 },
 		{ "slice_change", slice_change_applies_from_next_slice, 10 },
+		{ "share_short_holds", short_holds_past_the_share_lose_the_kept_deadline, 10 },
+		{ "share_io_keeps", an_io_thread_off_the_lock_keeps_its_deadline, 10 },
+		{ "share_window", the_share_window_is_at_least_a_slice, 10 },
+		{ "share_nice", nice_weights_the_share, 10 },
+		{ "share_reissue", reissue_starts_a_fresh_slice_and_share_from_now, 10 },
+		{ "share_slice_end", a_slice_that_runs_out_restarts_the_share, 10 },
+		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), NULL, NULL);

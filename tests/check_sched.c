@@ -297,6 +297,179 @@ START_TEST(holding_alone_charges_nothing)
 }
 END_TEST
 
+/*
+ * Many threads of short holds (a thread pool with short tasks): each
+ * loops acquire, a microsecond of work, release, for 1.5 s.  Every one
+ * must get the lock, and none may wait long: FIFO would serve all 100
+ * within about 100 handoffs, a few ms.  Before the share rule a thread
+ * kept its deadline for thousands of such turns, and a second passed
+ * with a third of the threads never served.  The bound is generous
+ * (against 2 x (100 handoffs + a slice), about 15 ms here); starvation
+ * shows as the whole run.
+ */
+#define MANY_THREADS 100
+
+struct many {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	uint64_t acquisitions, longest_wait;
+};
+
+static void *
+many_main(void *arg)
+{
+	struct many *me = arg;
+	bfsgil_thread_t *t;
+	uint64_t end;
+	int failures = 0;
+
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	pthread_barrier_wait(me->start);
+	end = harness_now_ns() + 1500 * MS;
+	for (;;) {
+		uint64_t asked = harness_now_ns(), got;
+
+		failures += bfsgil_acquire(t) != 0;
+		got = harness_now_ns();
+		if (got - asked > me->longest_wait)
+			me->longest_wait = got - asked;
+		me->acquisitions++;
+		harness_burn_ns(1 * US);
+		failures += bfsgil_release(t) != 0;
+		if (got >= end)
+			break;
+	}
+	ck_assert_int_eq(failures, 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+static void
+many_short_holders(int preempt)
+{
+	static struct many m[MANY_THREADS];
+	const uint64_t bound = 500 * MS;
+	pthread_barrier_t start;
+	pthread_attr_t attr;
+	uint64_t longest = 0, fewest = UINT64_MAX, total = 0;
+	int served = 0, worst = 0;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", preempt), 0);
+	ck_assert_int_eq(pthread_barrier_init(&start, NULL, MANY_THREADS), 0);
+	ck_assert_int_eq(pthread_attr_init(&attr), 0);
+	ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+	for (int i = 0; i < MANY_THREADS; i++) {
+		m[i] = (struct many){ .start = &start };
+		ck_assert_int_eq(pthread_create(&m[i].thread, &attr, many_main,
+						&m[i]), 0);
+	}
+	for (int i = 0; i < MANY_THREADS; i++)
+		harness_join(m[i].thread);
+	pthread_attr_destroy(&attr);
+	pthread_barrier_destroy(&start);
+	for (int i = 0; i < MANY_THREADS; i++) {
+		/* The last acquisition, which ends the run, is not a turn
+		 * of the run: a thread that got only that was starved. */
+		served += m[i].acquisitions >= 2;
+		total += m[i].acquisitions;
+		if (m[i].acquisitions < fewest)
+			fewest = m[i].acquisitions;
+		if (m[i].longest_wait > longest) {
+			longest = m[i].longest_wait;
+			worst = i;
+		}
+	}
+	fprintf(stderr, "sched: %d short holders, preempt=%d: %d served, "
+		"%llu acquisitions (fewest %llu), longest wait %llu us "
+		"(thread %d; bound %llu us)\n", MANY_THREADS, preempt, served,
+		(unsigned long long)total, (unsigned long long)fewest,
+		(unsigned long long)(longest / US), worst,
+		(unsigned long long)(bound / US));
+	ck_assert_int_eq(served, MANY_THREADS);
+	ck_assert_msg(longest < bound, "thread %d waited %llu us, bound %llu us",
+		      worst, (unsigned long long)(longest / US),
+		      (unsigned long long)(bound / US));
+}
+
+START_TEST(many_short_holders_are_all_served)
+{
+	many_short_holders(1);
+}
+END_TEST
+
+START_TEST(many_short_holders_are_all_served_without_preemption)
+{
+	many_short_holders(0);
+}
+END_TEST
+
+/*
+ * A host that misses the one request to give way (an eval-breaker bit
+ * another path cleared) must be asked again: while the holder runs on
+ * past the request, it is asked at each slice end, ASKED counting up.
+ * The holder here ignores should_yield() until the third ask.
+ */
+static atomic_uint asks_seen;
+static uint64_t ask_time[4];
+
+static void
+count_asks(const struct bfsgil_event *ev, void *data)
+{
+	(void)data;
+	if (ev->type == BFSGIL_EVENT_ASKED &&
+	    ev->asks > atomic_load(&asks_seen)) {
+		if (ev->asks < 4)
+			ask_time[ev->asks] = ev->time_ns;
+		atomic_store(&asks_seen, ev->asks);
+	}
+}
+
+static void *
+wait_for_lock_main(void *arg)
+{
+	bfsgil_thread_t *t;
+
+	(void)arg;
+	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
+START_TEST(a_holder_that_ignores_a_request_is_asked_again)
+{
+	bfsgil_thread_t *h;
+	struct bfsgil_stats st;
+	pthread_t w;
+
+	atomic_store(&asks_seen, 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 2000), 0);
+	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_ASKED, count_asks,
+					 NULL), 0);
+	ck_assert_int_eq(bfsgil_attach(gil, &h), 0);
+	ck_assert_int_eq(bfsgil_acquire(h), 0);
+	w = harness_spawn(wait_for_lock_main, NULL);
+	/* Run on, ignoring the request, until asked a third time; the
+	 * case's timeout bounds it.  Without re-asking it never comes. */
+	while (atomic_load(&asks_seen) < 3)
+		harness_burn_ns(50 * US);
+	ck_assert(bfsgil_should_yield(h));
+	ck_assert_int_eq(bfsgil_thread_stats(h, &st), 0);
+	ck_assert_uint_eq(st.preempt_requests, 1);
+	ck_assert_uint_ge(st.repeated_asks, 2);
+	/* Two slice ends after the first ask, at least one whole slice
+	 * (2 ms) however late the watcher woke: asked at slice ends, not
+	 * in a loop. */
+	ck_assert_uint_ge(ask_time[3] - ask_time[1], 2 * MS);
+	ck_assert_int_eq(bfsgil_yield(h), 0);
+	harness_join(w);
+	ck_assert_int_eq(bfsgil_release(h), 0);
+	ck_assert_int_eq(bfsgil_hook_remove(gil, count_asks, NULL), 0);
+	ck_assert_int_eq(bfsgil_detach(h), 0);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -307,6 +480,9 @@ make_suite(void)
 		{ "ask_at_slice_end", later_deadline_waiter_asks_at_holder_slice_end, 60 },
 		{ "alone_uncharged", holding_alone_charges_nothing, 10 },
 		{ "no_starvation", four_cpu_threads_each_get_the_lock_within_bound, 60 },
+		{ "many_short_holders", many_short_holders_are_all_served, 60 },
+		{ "many_short_holders_no_preempt", many_short_holders_are_all_served_without_preemption, 60 },
+		{ "asked_again", a_holder_that_ignores_a_request_is_asked_again, 30 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

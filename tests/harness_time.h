@@ -20,6 +20,13 @@ harness_now_ns(void)
 	return clock_now_ns();
 }
 
+/* CLOCK_MONOTONIC time @ns as a timespec (bfsgil_timedacquire's). */
+static inline struct timespec
+harness_timespec(uint64_t ns)
+{
+	return clock_timespec(ns);
+}
+
 /* Spin doing nothing useful for @ns: "bytecode" work that keeps a CPU. */
 static inline void
 harness_burn_ns(uint64_t ns)

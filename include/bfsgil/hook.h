@@ -39,8 +39,11 @@ enum bfsgil_event_type {
 	 * waiter timing the holder's slice, or a thread that has just
 	 * released or yielded to the new holder), never in the holder:
 	 * the holder was asked to give way, and bfsgil_should_yield() has
-	 * just turned true for it.  Sent once per request.  @reason says
-	 * why, @other is the waiter it was asked for. */
+	 * just turned true for it.  Sent when the request is made, and
+	 * again at each of the holder's slice ends while it runs on
+	 * without giving way (@asks counts them: 1 the first time), so
+	 * that a host armed by this event cannot lose the request.
+	 * @reason says why, @other is the waiter it was asked for. */
 	BFSGIL_EVENT_ASKED = 1u << 0,
 	/* Own: the thread found the lock held and has queued for it, at
 	 * @time_ns, with @deadline_ns.  An acquire that finds the lock
@@ -64,10 +67,14 @@ enum bfsgil_event_type {
 	 * thread itself): the handle is about to be freed.  Also sent by
 	 * bfsgil_after_fork_child() for each handle the child loses. */
 	BFSGIL_EVENT_DETACH = 1u << 5,
+	/* Own: the thread stopped waiting at @time_ns without the lock,
+	 * and left the queue: @reason is ETIMEDOUT (bfsgil_timedacquire)
+	 * or EINTR (bfsgil_interrupt). */
+	BFSGIL_EVENT_LEFT = 1u << 6,
 };
 
 /** Every event bit this version knows. */
-#define BFSGIL_EVENT_ALL 0x3fu
+#define BFSGIL_EVENT_ALL 0x7fu
 
 /** Why a holder was asked to give way (BFSGIL_EVENT_ASKED's @reason). */
 enum bfsgil_ask_reason {
@@ -77,6 +84,8 @@ enum bfsgil_ask_reason {
 	/* The holder's slice has run out and a waiter's deadline is now
 	 * the earlier. */
 	BFSGIL_ASK_SLICE_END = 2,
+	/* The waiter was put before every deadline (bfsgil_urge). */
+	BFSGIL_ASK_URGENT = 3,
 };
 
 /**
@@ -89,9 +98,20 @@ struct bfsgil_event {
 	uint64_t time_ns;		/* CLOCK_MONOTONIC, when it happened */
 	uint64_t deadline_ns;		/* the thread's virtual deadline,
 					 * on the same clock (0: none yet) */
-	bfsgil_thread_t *other;		/* the other thread involved, or
-					 * NULL: see each event */
-	unsigned reason;		/* ASKED: a bfsgil_ask_reason; else 0 */
+	/* The other thread involved, or NULL: see each event.  An
+	 * identity only: by the time the callback runs, that thread may
+	 * have detached and its handle been freed (a thread it handed the
+	 * lock to, say), and a new handle may reuse the address.  Compare
+	 * it, or use @other_id; never dereference it or pass it to
+	 * bfsgil. */
+	bfsgil_thread_t *other;
+	unsigned reason;		/* ASKED: a bfsgil_ask_reason; LEFT:
+					 * an errno value; else 0 */
+	unsigned asks;			/* ASKED: times asked for this
+					 * request, 1 the first; else 0 */
+	uint64_t thread_id;		/* bfsgil_thread_id(@thread) */
+	uint64_t other_id;		/* bfsgil_thread_id(@other), read
+					 * while it was alive; 0 if none */
 };
 
 typedef void (*bfsgil_hook_fn)(const struct bfsgil_event *ev, void *data);

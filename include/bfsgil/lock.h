@@ -15,6 +15,8 @@
 #define BFSGIL_LOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 #include <bfsgil/export.h>
 
 #ifdef __cplusplus
@@ -59,6 +61,27 @@ struct bfsgil_thread_head {
  * ENOMEM or another pthreads error if resources ran out.
  */
 BFSGIL_API int bfsgil_create(bfsgil_t **gilp);
+
+/** bfsgil_create_flags() flag: read no environment variable at all. */
+#define BFSGIL_CREATE_IGNORE_ENV 1u
+
+/**
+ * bfsgil_create_flags - bfsgil_create(), with @flags.
+ *
+ * With BFSGIL_CREATE_IGNORE_ENV the lock reads none of BFSGIL,
+ * BFSGIL_TRACE, BFSGIL_TRACE_EVENTS and BFSGIL_STATS: it starts at the
+ * process defaults (bfsgil_ctl_set() with a NULL lock) and nothing
+ * watches it unless the host asks (bfsgil/hook.h, bfsgil/trace.h).  An
+ * interpreter's isolated mode (python -I) wants this.  With 0 it is
+ * bfsgil_create().  Either way the variables are read with
+ * secure_getenv() where the C library has it, so a set-user-ID program
+ * reads none.  A BFSGIL that cannot be applied is named on stderr, one
+ * line: the item and what is wrong with it.
+ *
+ * Returns as bfsgil_create(); also EINVAL if @flags has a bit other than
+ * BFSGIL_CREATE_IGNORE_ENV.
+ */
+BFSGIL_API int bfsgil_create_flags(bfsgil_t **gilp, unsigned flags);
 
 /**
  * bfsgil_destroy - free a lock nobody is attached to.
@@ -148,6 +171,78 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
 BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
 
 /**
+ * bfsgil_timedacquire - bfsgil_acquire(), waiting no later than @abstime.
+ * @abstime: a time of CLOCK_MONOTONIC (clock_gettime), as
+ *   pthread_mutex_clocklock() takes it.
+ *
+ * Takes the lock as bfsgil_acquire() does if it is free or comes before
+ * @abstime.  If @abstime passes first, the caller leaves the queue
+ * without the lock; its deadline stays as it was.  A grant already on
+ * its way when the time runs out wins: the call then returns 0,
+ * holding.  A time already past still takes a free lock at once.  Also
+ * ends early, without the lock, on bfsgil_interrupt().
+ *
+ * Returns 0 with the lock held; ETIMEDOUT at @abstime, not holding;
+ * EINTR if bfsgil_interrupt() ended the wait (or one was kept for it),
+ * not holding; EINVAL if @self or @abstime is NULL or @abstime is not a
+ * valid time (tv_nsec outside 0..999999999, or tv_sec negative); EPERM
+ * and EDEADLK as bfsgil_acquire().
+ */
+BFSGIL_API int bfsgil_timedacquire(bfsgil_thread_t *self,
+				   const struct timespec *abstime);
+
+/**
+ * bfsgil_interrupt - end @t's wait for the lock, without the lock.
+ *
+ * For a host that must get a waiting thread out: an interpreter that
+ * finalizes and makes its daemon threads exit, or a signal that needs
+ * the thread to do something else first.  May be called from any
+ * thread, @t's own included; takes the internal mutex briefly and never
+ * waits for the GIL.  Not from a signal handler (it takes a mutex).
+ *
+ * If @t is queued (in bfsgil_acquire, bfsgil_timedacquire or
+ * bfsgil_yield), it leaves the queue at once and that call returns EINTR
+ * without the lock.  If the lock was already handed to @t (the grant is
+ * on its way), that stands: @t returns holding, and the interruption is
+ * kept, as below.  Otherwise the interruption is kept for @t's next
+ * wait: its next acquire, timed acquire or yield that would have to
+ * wait returns EINTR at once instead (a yield first hands the lock
+ * over); one that finds the lock free takes it and keeps the
+ * interruption for later.  Either way the lock is held by exactly one
+ * thread or free: never lost.  Several interruptions before a wait count
+ * as one.
+ *
+ * Returns 0; EINVAL if @t is NULL.
+ */
+BFSGIL_API int bfsgil_interrupt(bfsgil_thread_t *t);
+
+/**
+ * bfsgil_urge - put @t before every deadline in the queue.
+ *
+ * For a host that must run a thread soon whatever its deadline: the
+ * main thread of an interpreter, to handle Ctrl-C.  If @t is queued it
+ * moves to the front (behind threads urged before it), and the holder
+ * is asked to give way at once, also with preempt=0
+ * (bfsgil_should_yield() turns true; ASKED says BFSGIL_ASK_URGENT).  If
+ * @t neither waits nor holds the lock, its next wait starts so.  If it
+ * holds the lock, nothing changes.  Its deadline is not changed: once it
+ * has had the lock it is scheduled as before.  May be called from any
+ * thread; takes the internal mutex briefly and never waits for the GIL.
+ * Not from a signal handler (it takes a mutex): set a flag there, and
+ * call this from a thread that sees it.
+ *
+ * Returns 0; EINVAL if @t is NULL.
+ */
+BFSGIL_API int bfsgil_urge(bfsgil_thread_t *t);
+
+/**
+ * bfsgil_thread_id - a number naming @self, unique in the process and
+ * never reused (unlike a handle's address once it is freed); from 1.
+ * Events carry it (bfsgil/hook.h).  Returns 0 for NULL.  Never blocks.
+ */
+BFSGIL_API uint64_t bfsgil_thread_id(const bfsgil_thread_t *self);
+
+/**
  * bfsgil_release - give the lock up, e.g. before a blocking call.
  *
  * Charges the time held while others waited to the caller's slice
@@ -156,7 +251,15 @@ BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
  * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
  * a slice that began 2 ms ago).  If it did not run out, the caller keeps
  * what is left and its deadline, so that when it asks again it can
- * preempt a CPU-bound holder.  If anyone waits, the lock goes straight to
+ * preempt a CPU-bound holder: unless, with others waiting, it has had
+ * more than its share of the lock since that deadline was issued (an
+ * equal part among itself and the waiters, weighted by nice, of the
+ * time since, counted as one slice at least; its turns counted from
+ * each handoff to it).  Then it gets a fresh slice and deadline from
+ * now, behind every waiter of equal nice: a thread that comes straight
+ * back for many short holds takes turns with the others rather than
+ * keep ahead of them, while an I/O thread, off the lock most of the
+ * time, keeps its deadline.  If anyone waits, the lock goes straight to
  * the earliest-deadline waiter, which alone is woken; the caller cannot
  * take it back before that thread has it, unless its deadline is the
  * earlier (see bfsgil_acquire()).  Never blocks on the GIL; takes the
@@ -178,10 +281,13 @@ BFSGIL_API int bfsgil_release(bfsgil_thread_t *self);
  * the lock and returns at once: that is its turn.  Otherwise it sleeps
  * until the lock is handed back to it.  The yield request flag is cleared
  * either way.  The eval loop calls this when bfsgil_should_yield() says so.
- * Cancellation and signals are treated as in bfsgil_acquire().
+ * Cancellation and signals are treated as in bfsgil_acquire().  Its wait
+ * ends early on bfsgil_interrupt(), without the lock.
  *
- * Returns 0 with the lock held; EINVAL if @self is NULL; EPERM if the
- * caller does not hold the lock or is not the thread that attached @self.
+ * Returns 0 with the lock held; EINTR, not holding, if bfsgil_interrupt()
+ * ended the wait or had been kept for it (the lock was handed over
+ * first); EINVAL if @self is NULL; EPERM if the caller does not hold the
+ * lock or is not the thread that attached @self.
  */
 BFSGIL_API int bfsgil_yield(bfsgil_thread_t *self);
 
@@ -207,8 +313,11 @@ bfsgil_should_yield(const bfsgil_thread_t *self)
  * bfsgil_set_nice - set the thread's nice level, -20 (most urgent) to 19.
  *
  * As in BFS, nice scales only the deadline offset: prio_ratio grows by 10%
- * per level, nice 0 = 1.0.  Takes effect from the thread's next deadline;
- * the current one is kept.  May be called from any thread.
+ * per level, nice 0 = 1.0.  Applies at once: the thread's current
+ * deadline becomes the one it would have had with @nice when it was
+ * issued, a waiting thread moves to its new place in the queue, and the
+ * holder is asked to give way if that now puts a waiter first.  May be
+ * called from any thread; takes the internal mutex briefly.
  *
  * Returns 0; EINVAL if @self is NULL; ERANGE if @nice is outside -20..19.
  */

@@ -17,6 +17,7 @@
 #ifndef BFSGIL_STATS_H
 #define BFSGIL_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <bfsgil/export.h>
 #include <bfsgil/lock.h>
@@ -60,24 +61,57 @@ struct bfsgil_stats {
 				   * saved */
 	uint64_t spin_ns;         /* wall time spent polling (CPU time,
 				   * unless the poller lost its CPU) */
+	/* Added in 0.2.0 (library interface 3). */
+	uint64_t share_expiries;  /* times a release or yield reissued a
+				   * kept deadline because the thread had
+				   * had more than its share of the lock
+				   * since it was issued (bfsgil_release) */
+	uint64_t repeated_asks;   /* times a holder already asked to give
+				   * way was asked again at a slice end
+				   * (not in preempt_requests) */
+	uint64_t timeouts;        /* bfsgil_timedacquire calls that ran
+				   * out of time */
+	uint64_t interrupts;      /* waits ended by bfsgil_interrupt */
 };
 
 /**
- * bfsgil_stats - the lock's totals into @out.
+ * bfsgil_stats_get - the lock's totals into @out, @size bytes of it.
+ * @size: sizeof(struct bfsgil_stats) as the caller was compiled with.
  *
- * Takes the internal mutex briefly.  Returns 0; EINVAL if an argument is
- * NULL.
+ * The structure grows at its end from version to version: the library
+ * fills as much of @out as both it and the caller know, and zeroes the
+ * rest of the caller's, so a program built against an older or newer
+ * header works with this library.  Use bfsgil_stats(), which passes
+ * the size.  Takes the internal mutex briefly.
+ *
+ * Returns 0; EINVAL if an argument is NULL, or @size is 0 or not a
+ * multiple of 8 (nothing is written).
  */
-BFSGIL_API int bfsgil_stats(const bfsgil_t *gil, struct bfsgil_stats *out);
+BFSGIL_API int bfsgil_stats_get(const bfsgil_t *gil, struct bfsgil_stats *out,
+				size_t size);
 
 /**
- * bfsgil_thread_stats - one thread's counters into @out.
+ * bfsgil_thread_stats_get - one thread's counters into @out, @size bytes
+ * of it, as bfsgil_stats_get().  Takes the internal mutex briefly.
  *
- * Takes the internal mutex briefly.  Returns 0; EINVAL if an argument is
- * NULL.
+ * Returns 0; EINVAL as bfsgil_stats_get().
  */
-BFSGIL_API int bfsgil_thread_stats(const bfsgil_thread_t *self,
-				   struct bfsgil_stats *out);
+BFSGIL_API int bfsgil_thread_stats_get(const bfsgil_thread_t *self,
+				       struct bfsgil_stats *out, size_t size);
+
+/**
+ * bfsgil_stats - bfsgil_stats_get() with the size of @out's type.
+ * bfsgil_thread_stats - bfsgil_thread_stats_get() likewise.
+ *
+ * Macros: a program compiled with this header passes its own size.
+ * (Programs built against library interface 2 call functions of these
+ * names, which the library keeps: they fill the 15 counters that
+ * interface had.)
+ */
+#define bfsgil_stats(gil, out) \
+	bfsgil_stats_get((gil), (out), sizeof(*(out)))
+#define bfsgil_thread_stats(self, out) \
+	bfsgil_thread_stats_get((self), (out), sizeof(*(out)))
 
 #ifdef __cplusplus
 }
