@@ -3,7 +3,7 @@
  * system call and take no internal mutex; and rule 5's other half, a
  * handoff wakes the chosen thread alone.
  *
- * Looks inside the lock (src/gil.h) to hold its internal mutex.
+ * Looks inside the lock (src/core/gil.h) to hold its internal mutex.
  */
 #include <errno.h>
 #include <linux/seccomp.h>

@@ -1,5 +1,5 @@
 /*
- * check_park.c: the park (src/park.h), where a waiting thread sleeps.
+ * check_park.c: the park (src/core/park.h), where a waiting thread sleeps.
  * One body, built twice: check_park_futex against park_futex.c and
  * check_park_cond against park_cond.c (as Concurrency Kit runs one
  * validation against every lock), so both keep the same contract.

@@ -2,7 +2,7 @@
  * check_trace.c: the recorder (bfsgil/trace.h) and what it writes.
  *
  * The tracks are checked through the timeline the writers draw from
- * (src/trace.h, hence the convenience library): which states each
+ * (src/watch/trace.h, hence the convenience library): which states each
  * thread was in, in order, and where the marks went.  The files are
  * checked for their shape here, and parsed whole by tests/trace_check.py
  * (tests/watch_env.sh).  The environment's BFSGIL_TRACE and

@@ -49,7 +49,7 @@ echo "building $work/fuzz_ctl with $FUZZ_CC"
 # shellcheck disable=SC2086 # the flag lists split on purpose
 "$FUZZ_CC" $flags $FUZZ_WARN_CFLAGS -DHAVE_CONFIG_H -DBFSGIL_BUILDING \
 	-D_GNU_SOURCE -I"$top_builddir" -I"$top_srcdir/include" \
-	-I"$top_srcdir/src" -o "$work/fuzz_ctl" "$srcdir/fuzz/fuzz_ctl.c" \
+	-I"$top_srcdir/src/core" -I"$top_srcdir/src/watch" -o "$work/fuzz_ctl" "$srcdir/fuzz/fuzz_ctl.c" \
 	$sources
 
 # The seeds join the working corpus; -f because a copy from a read-only

@@ -15,7 +15,7 @@
 #include "clock.h"
 #include "gil.h"
 #include "invariant.h"
-#include "trace.h"
+#include "observe.h"
 
 /* Round @size up to whole cache lines, as aligned_alloc requires a
  * multiple of the alignment. */
@@ -97,7 +97,7 @@ bfsgil_create_flags(bfsgil_t **gilp, unsigned flags)
 	runq_init(&gil->runq);
 	/* Last: its hooks need a working lock. */
 	gil->watch = NULL;
-	err = use_env ? envwatch_start(gil) : 0;
+	err = use_env ? observe_create(gil) : 0;
 	if (err != 0) {
 		runq_fini(&gil->runq);
 		pthread_mutex_destroy(&gil->lock);
@@ -120,10 +120,7 @@ bfsgil_destroy(bfsgil_t *gil)
 	pthread_mutex_unlock(&gil->lock);
 	if (attached != 0)
 		return EBUSY;
-	envwatch_finish(gil);
-	/* Hooks go with the lock; a recorder on it is detached, so that
-	 * it can still be written and destroyed. */
-	trace_lock_gone(gil);
+	observe_destroy(gil);
 	pthread_mutex_destroy(&gil->lock);
 	runq_fini(&gil->runq);
 	free(gil);
@@ -184,9 +181,10 @@ bfsgil_attach(bfsgil_t *gil, bfsgil_thread_t **selfp)
 	 *    by a hook remover (hook.h). */
 	atomic_init(&t->hook_seq, 0);
 	BFSGIL_RACY_BY_DESIGN(&t->hook_seq, sizeof(t->hook_seq));
-	/*  - report: BFSGIL_STATS's, written by the thread's own hook
-	 *    callbacks, read under the mutex (envwatch.h). */
-	BFSGIL_RACY_BY_DESIGN(&t->report, sizeof(t->report));
+	/*  - watch_data: the watching layer's, set by the thread's own
+	 *    hook callback, read under the mutex. */
+	atomic_init(&t->watch_data, NULL);
+	BFSGIL_RACY_BY_DESIGN(&t->watch_data, sizeof(t->watch_data));
 
 	pthread_mutex_lock(&gil->lock);
 	/* Reserve a queue slot per attached thread now, so that queueing

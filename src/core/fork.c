@@ -8,6 +8,7 @@
 #include "annotate.h"
 #include "clock.h"
 #include "gil.h"
+#include "observe.h"
 
 int
 bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
@@ -69,7 +70,7 @@ bfsgil_after_fork_child(bfsgil_t *gil, bfsgil_thread_t *self)
 	BFSGIL_HAPPENS_BEFORE(&gil->state);
 	atomic_store_explicit(&gil->state, (uintptr_t)self, memory_order_release);
 	/* The lock is the child's own now: so is what watches it. */
-	envwatch_after_fork_child(gil);
+	observe_after_fork_child(gil);
 	/* The child's caller holds now, whether or not it did in the
 	 * parent: a trace must see it take the lock. */
 	if (acquired && gil_hooked(gil, BFSGIL_EVENT_ACQUIRED))

@@ -41,22 +41,33 @@ row_name(int tid, char *name)
 	fclose(f);
 }
 
+/* @t's record (watch_data), made by its ATTACH callback; NULL if that
+ * found no memory. */
+static struct envwatch_thread *
+thread_record(const struct bfsgil_thread *t)
+{
+	return atomic_load_explicit(
+		&((struct bfsgil_thread *)t)->watch_data, memory_order_acquire);
+}
+
 /* @t's line as of @now (the lock's mutex held). */
 static void
 row_take(struct envwatch_row *r, const struct bfsgil_thread *t, uint64_t now)
 {
-	const struct envwatch_thread *e = &t->report;
-	uint64_t since = atomic_load_explicit(&e->held_since,
-					      memory_order_relaxed);
+	const struct envwatch_thread *e = thread_record(t);
+	uint64_t since;
 
 	memset(r, 0, sizeof(*r));
+	stats_of_thread(t, &r->st);
+	if (e == NULL)
+		return;
+	since = atomic_load_explicit(&e->held_since, memory_order_relaxed);
 	r->tid = atomic_load_explicit(&e->tid, memory_order_relaxed);
 	r->attached_ns = atomic_load_explicit(&e->attached_ns,
 					      memory_order_relaxed);
 	r->held_ns = atomic_load_explicit(&e->held_ns, memory_order_relaxed);
 	if (since != 0 && now > since)
 		r->held_ns += now - since;	/* holding now */
-	stats_of_thread(t, &r->st);
 	if (r->tid != 0)
 		row_name(r->tid, r->name);
 }
@@ -66,9 +77,21 @@ envwatch_stats_hook(const struct bfsgil_event *ev, void *data)
 {
 	struct envwatch *w = data;
 	struct bfsgil_thread *t = ev->thread;
-	struct envwatch_thread *e = &t->report;
+	struct envwatch_thread *e;
 	uint64_t since;
 
+	if (ev->type == BFSGIL_EVENT_ATTACH) {
+		/* Own, first of the thread's: its record starts here, and
+		 * goes at its DETACH (which the core sends before it frees
+		 * the handle, also for the handles a fork child loses). */
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			return;	/* the line is lost, not the run */
+		atomic_store_explicit(&t->watch_data, e, memory_order_release);
+	}
+	e = thread_record(t);
+	if (e == NULL)
+		return;
 	switch (ev->type) {
 	case BFSGIL_EVENT_ATTACH:	/* own */
 #ifdef SYS_gettid
@@ -101,13 +124,18 @@ envwatch_stats_hook(const struct bfsgil_event *ev, void *data)
 				realloc(w->rows, cap * sizeof(*rows));
 
 			if (rows == NULL)
-				return;	/* the line is lost, not the run */
+				break;	/* the line is lost, not the run */
 			w->rows = rows;
 			w->cap = cap;
 		}
 		row_take(&w->rows[w->nrows], t, ev->time_ns);
 		w->rows[w->nrows++].detached_ns = ev->time_ns;
 		break;
+	}
+	if (ev->type == BFSGIL_EVENT_DETACH) {
+		atomic_store_explicit(&t->watch_data, NULL,
+				      memory_order_relaxed);
+		free(e);
 	}
 }
 

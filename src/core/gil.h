@@ -33,7 +33,6 @@
 #include <bfsgil/lock.h>
 #include <bfsgil/stats.h>
 
-#include "envwatch.h"
 #include "hook.h"
 #include "park.h"
 #include "policy.h"
@@ -72,6 +71,8 @@ struct thread_counters {
 	_Atomic uint64_t timeouts;
 	_Atomic uint64_t interrupts;
 };
+
+struct envwatch;
 
 struct bfsgil_thread {
 	/* Must stay first: bfsgil_should_yield() reads it through a cast. */
@@ -112,7 +113,9 @@ struct bfsgil_thread {
 	 * the queue is the urgent one (node.deadline GIL_URGENT). */
 	bool interrupt_pending;
 	bool urgent_pending;
-	struct envwatch_thread report;	/* BFSGIL_STATS's (envwatch.h) */
+	/* The watching layer's own per-thread record (src/watch/: the
+	 * BFSGIL_STATS report's), or NULL; the core never looks at it. */
+	_Atomic(void *) watch_data;
 	struct thread_counters counters;
 };
 
@@ -152,7 +155,9 @@ struct bfsgil {
 	/* Event callbacks (hook.h): read on every watched event, written
 	 * when a hook comes or goes; a line of their own. */
 	_Alignas(GIL_CACHELINE) struct hook_table hooks;
-	struct envwatch *watch;		/* BFSGIL_TRACE, _STATS, or NULL */
+	/* What the environment watches on this lock (src/watch/), or
+	 * NULL; the core only clears it. */
+	struct envwatch *watch;
 };
 
 static inline struct bfsgil_thread *
