@@ -73,7 +73,8 @@ add_peers(struct plan *p, const char *python, const char *script,
 	return 0;
 }
 
-enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8 };
+enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8,
+       T_MANY = 16 };
 
 static void
 usage(FILE *f)
@@ -81,14 +82,15 @@ usage(FILE *f)
 	fprintf(f,
 "Usage: bfsgil-bench [OPTION]...\n"
 "Measure bfsgil beside the GILs people run today: I/O latency beside\n"
-"CPU-bound threads, throughput as threads are added, fairness, and the\n"
-"lock's own costs.  The default run takes about two minutes; about six\n"
-"with --peer-python and --lua.\n"
+"CPU-bound threads, throughput as threads are added, fairness, whether\n"
+"many threads holding the lock briefly are all served, and the lock's\n"
+"own costs.  The default run takes about three and a half minutes;\n"
+"about seven and a half with --peer-python and --lua.\n"
 "\n"
-"  --quick               a short run (under 20 s) that proves the program\n"
+"  --quick               a short run (about 20 s) that proves the program\n"
 "                        works; its figures are too short to judge by\n"
-"  --tests LIST          comma-separated: latency,throughput,fairness,cost\n"
-"                        (default: all)\n"
+"  --tests LIST          comma-separated: latency,throughput,fairness,cost,\n"
+"                        many (default: all)\n"
 "  --policies LIST       comma-separated policies (default: all)\n"
 "  --peer-python[=PY]    also run the latency and cpu throughput tests on\n"
 "                        the real CPython (PY, default python3) with\n"
@@ -135,6 +137,8 @@ parse_tests(char *list)
 			mask |= T_FAIRNESS;
 		else if (strcmp(s, "cost") == 0 || strcmp(s, "costs") == 0)
 			mask |= T_COST;
+		else if (strcmp(s, "many") == 0)
+			mask |= T_MANY;
 		else {
 			fprintf(stderr, "bfsgil-bench: no test called '%s'\n", s);
 			return -1;
@@ -205,7 +209,8 @@ main(int argc, char **argv)
 	long trace_ms = 60, trace_threads = 0;
 	char command[1024], *end;
 	struct machine m;
-	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST, c, err;
+	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST | T_MANY;
+	int c, err;
 
 	/* Before getopt: parsing a list (strtok) cuts argv at its commas. */
 	join_command(command, sizeof(command), argc, argv);
@@ -303,6 +308,11 @@ main(int argc, char **argv)
 	p.peer_throughput_ns = p.quick ? 60 * MS : 500 * MS;
 	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;
 	p.cost_ns = p.quick ? 10 * MS : 50 * MS;
+	/* 24 runs a round (3 counts, alone and beside cpu, 4 policies):
+	 * about 80 s in all with the full run's 3 rounds of 1 s runs. */
+	p.many_ns = p.quick ? 150 * MS : 1 * SEC;
+	p.many_pingpong_ns = p.quick ? 50 * MS : 200 * MS;
+	p.many_rounds = p.quick ? 1 : 3;
 
 	if (add_peers(&p, python, peer_script, lua, lua_script) != 0)
 		return 1;
@@ -342,6 +352,8 @@ main(int argc, char **argv)
 		test_fairness(&p);
 	if (tests & T_COST)
 		test_costs(&p);
+	if (tests & T_MANY)
+		test_many(&p);
 	client_stop();
 	targets_report();
 	if (json != NULL) {

@@ -32,6 +32,12 @@ struct plan {
 	uint64_t peer_throughput_ns;
 	uint64_t fairness_ns;
 	uint64_t cost_ns;		/* per timed batch */
+	/* many.c: per run of N short-hold threads, long enough for a
+	 * starved thread to show (a turn of 1,000 holders takes tens of
+	 * ms); the 2-thread loop that measures a transfer; its rounds. */
+	uint64_t many_ns;
+	uint64_t many_pingpong_ns;
+	int many_rounds;
 };
 
 /* latency.c: one run of the latency test under @pol: an I/O thread
@@ -48,5 +54,6 @@ void test_latency(const struct plan *p);
 void test_throughput(const struct plan *p);
 void test_fairness(const struct plan *p);
 void test_costs(const struct plan *p);
+void test_many(const struct plan *p);
 
 #endif /* BENCH_PLAN_H */

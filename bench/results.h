@@ -10,12 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RESULT_MAX_FIELDS 16
+#define RESULT_MAX_FIELDS 24
 #define RESULT_MAX_STRINGS 6
 #define RESULT_MAX_ARRAY 16
 
 struct result {
-	const char *test;	/* latency, throughput, fairness, cost, target */
+	const char *test;	/* latency, throughput, fairness, cost, many,
+				 * target */
 	char policy[32];
 	char workload[32];
 	int threads;

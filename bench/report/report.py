@@ -4,7 +4,7 @@
                                    [--notes PATH] [--gnuplot gnuplot]
 
 Writes OUT/RESULTS.md (Markdown tables: targets, latency, throughput,
-fairness, costs) and, through gnuplot, OUT/latency.svg, OUT/throughput.svg
+fairness, many short holds, costs) and, through gnuplot, OUT/latency.svg, OUT/throughput.svg
 and OUT/fairness.svg. The gnuplot data and scripts live in a temporary
 directory that is removed afterwards. If OUT/NOTES.md (or --notes) exists,
 its text is copied into RESULTS.md verbatim: that is where people explain
@@ -352,6 +352,116 @@ def section_fairness(rows, policies, have_plot):
     return "\n".join(s.rstrip("\n") + "\n" for s in out)
 
 
+# The many test's backgrounds: its workload key is what runs beside the
+# N short holders.
+MANY_BACKGROUND_TEXT = {
+    "none": "N threads alone",
+    "cpu": "N threads beside 2 CPU-bound threads",
+}
+
+
+def with_spread(row, key, low_key, high_key, fmt):
+    text = fmt(row.get(key))
+    if text == DASH:
+        return DASH
+    return text + spread(row.get(low_key), row.get(high_key), fmt)
+
+
+def jain_text(value):
+    return f"{value:.4f}" if is_num(value) else DASH
+
+
+def served_cell(row):
+    served, n = row.get("served"), row.get("threads")
+    if not is_num(served) or not is_num(n):
+        return DASH
+    text = f"{served:.0f} of {n}"
+    low, high = row.get("served_min"), row.get("served_max")
+    if is_num(low) and is_num(high) and (low != served or high != served):
+        text += f" [{low:.0f}..{high:.0f}]"
+    # Starvation is the point of the test: make it stand out.
+    return text if is_num(low) and low >= n else f"**{text}**"
+
+
+def wait_cell(row):
+    low, high = row.get("max_wait_min_ms"), row.get("max_wait_max_ms")
+    wait = row.get("max_wait_ms")
+    if not is_num(wait):
+        return DASH
+    text = f"{num(wait, 100)} ms"
+    if is_num(low) and is_num(high):
+        text += f" [{num(low, 100)}..{num(high, 100)}]"
+    return text
+
+
+def us(value_ns):
+    return f"{value_ns / 1e3:.2f}" if is_num(value_ns) else DASH
+
+
+def section_many(rows, policies):
+    if not rows:
+        return ""
+    order = {p: i for i, p in enumerate(policies)}
+
+    def by_policy(r):
+        return order.get(r.get("policy"), len(order))
+
+    pingpong = sorted((r for r in rows if r.get("workload") == "pingpong"),
+                      key=by_policy)
+    runs = [r for r in rows if r.get("workload") != "pingpong"]
+    out = ["## Many short holds\n",
+           "N threads each loop: take the lock, about 1 us of bytecode "
+           "(checking should_yield), release; alone and beside 2 "
+           "CPU-bound threads. Transfers/s: acquisitions per second, all N "
+           "together; served: threads that got the lock at least once in "
+           "the run (in bold where some thread was never served in some "
+           "round); Jain's index over the threads' acquisitions; the "
+           "longest any thread waited for the lock, a wait still going on "
+           "at the end counted up to the end. The wait bound, 2 x (N x the "
+           "transfer time + the slice), is bfsgil's target.\n",
+           rounds_note(runs)]
+    if pingpong:
+        body = [[cell_text(r.get("policy")),
+                 with_spread(r, "transfer_ns", "transfer_min_ns",
+                             "transfer_max_ns", us),
+                 with_spread(r, "loop_ns", "loop_min_ns", "loop_max_ns",
+                             us),
+                 pct(r.get("loop_handed_percent")) + " %"
+                 if is_num(r.get("loop_handed_percent")) else DASH]
+                for r in pingpong]
+        out.append("Transfer time: two threads passing the lock in turns, "
+                   "us per acquisition. Free loop: the same two threads "
+                   "looping freely, us per acquisition, and the share of "
+                   "those acquisitions that changed hands.\n")
+        out.append(table(["policy", "transfer (us)", "free loop (us)",
+                          "changed hands"], body))
+    with_bound = any(is_num(r.get("wait_bound_ms")) for r in runs)
+    for background in ordered([r.get("workload") for r in runs],
+                              list(MANY_BACKGROUND_TEXT)):
+        body = []
+        for r in sorted((r for r in runs
+                         if r.get("workload") == background),
+                        key=lambda r: (thread_key(r.get("threads")),
+                                       by_policy(r))):
+            row = [cell_text(r.get("threads")), cell_text(r.get("policy")),
+                   with_spread(r, "transfers_per_s", "transfers_per_s_min",
+                               "transfers_per_s_max", rate),
+                   served_cell(r),
+                   with_spread(r, "jain", "jain_min", "jain_max", jain_text),
+                   wait_cell(r)]
+            if with_bound:
+                bound = r.get("wait_bound_ms")
+                row.append(f"{num(bound, 100)} ms" if is_num(bound)
+                           else DASH)
+            body.append(row)
+        title = MANY_BACKGROUND_TEXT.get(background, cell_text(background))
+        out.append(f"### {title}\n")
+        out.append(table(["threads", "policy", "transfers/s", "served",
+                          "Jain", "longest wait"]
+                         + (["wait bound"] if with_bound else []), body))
+    return "\n".join(s.rstrip("\n") + "\n" for s in out if s)
+
+
 def cost_what(row):
     what = cell_text(row.get("workload"))
     threads = row.get("threads")
@@ -594,7 +704,7 @@ def main(argv=None):
 
     policies = ordered([r.get("policy") for r in results
                         if r.get("test") in ("latency", "throughput",
-                                             "fairness")
+                                             "fairness", "many")
                         and r.get("policy") is not None], POLICY_ORDER)
     cores = (doc.get("machine") or {}).get("cores")
     # Plot titles end with the core count, the one machine fact that
@@ -621,6 +731,7 @@ def main(argv=None):
         section_throughput(of("throughput"), policies,
                            "throughput" in plotted),
         section_fairness(of("fairness"), policies, "fairness" in plotted),
+        section_many(of("many"), policies),
         section_costs(of("cost")),
     ) if s)
     # Write to a temporary name and rename, so an interrupted run never
