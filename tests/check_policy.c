@@ -278,16 +278,20 @@ END_TEST
 START_TEST(short_holds_past_the_share_lose_the_kept_deadline)
 {
 	struct policy_slice s = { 0 };
-	uint64_t now = 1000 * MS;
+	uint64_t t = 1000 * MS;
 
-	policy_request(&s, now, SLICE, ONE);
-	/* 99 others wait: the share of a 5 ms window is 50 us. */
-	policy_occupy(&s, now, now + 40000);
-	ck_assert(!policy_over_share(&s, now + 40000, SLICE, ONE, 99));
-	policy_occupy(&s, now + 60000, now + 80000);
-	ck_assert(policy_over_share(&s, now + 80000, SLICE, ONE, 99));
+	policy_request(&s, t, SLICE, ONE);
+	/* Off the lock 1 ms, then 5 us of it, 99 others waiting: 5 us of
+	 * a 1.005 ms window is under its share (10 us). */
+	policy_occupy(&s, t + MS, t + MS + 5000);
+	ck_assert(!policy_over_share(&s, t + MS + 5000, ONE, 99));
+	/* Straight back, queued 2 ms (left out of the window), then
+	 * 10 us more: 15 us of 1.015 ms is over. */
+	policy_waited(&s, t + MS + 5000, t + 3 * MS + 5000);
+	policy_occupy(&s, t + 3 * MS + 5000, t + 3 * MS + 15000);
+	ck_assert(policy_over_share(&s, t + 3 * MS + 15000, ONE, 99));
 	/* Nobody waiting: nobody to be fair to. */
-	ck_assert(!policy_over_share(&s, now + 80000, SLICE, ONE, 0));
+	ck_assert(!policy_over_share(&s, t + 3 * MS + 15000, ONE, 0));
 }
 END_TEST
 
@@ -297,31 +301,32 @@ START_TEST(an_io_thread_off_the_lock_keeps_its_deadline)
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
-	/* A ping every 10 ms, 80 us of the lock each, 4 CPU threads
-	 * waiting: 0.8% of the lock against a share of 20%. */
+	/* A ping every 10 ms, 80 us of the lock each after a 20 us wait,
+	 * 4 CPU threads waiting: 0.8% of the lock against a share of
+	 * 20%. */
 	for (int i = 1; i <= 1000; i++) {
-		uint64_t got = t + (uint64_t)i * 10 * MS;
+		uint64_t asked = t + (uint64_t)i * 10 * MS;
 
-		policy_occupy(&s, got, got + 80000);
-		ck_assert_msg(!policy_over_share(&s, got + 80000, SLICE, ONE, 4),
+		policy_waited(&s, asked, asked + 20000);
+		policy_occupy(&s, asked + 20000, asked + 100000);
+		ck_assert_msg(!policy_over_share(&s, asked + 100000, ONE, 4),
 			      "lost its deadline at ping %d", i);
 	}
 	ck_assert_uint_eq(s.deadline, t + SLICE);
 }
 END_TEST
 
-START_TEST(the_share_window_is_at_least_a_slice)
+/* A thread's first turn is all its window holds: over, with anyone
+ * waiting.  Queued time never counts for it. */
+START_TEST(a_first_turn_straight_from_the_queue_is_over)
 {
 	struct policy_slice s = { 0 };
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
-	/* 1 ms after its deadline was issued, 1 ms held with one other
-	 * waiting: half of 1 ms would be over, half a slice is not. */
-	policy_occupy(&s, t, t + MS);
-	ck_assert(!policy_over_share(&s, t + MS, SLICE, ONE, 1));
-	policy_occupy(&s, t + MS, t + 3 * MS);
-	ck_assert(policy_over_share(&s, t + 3 * MS, SLICE, ONE, 1));
+	policy_waited(&s, t, t + 3 * MS);
+	policy_occupy(&s, t + 3 * MS, t + 3 * MS + 1000);
+	ck_assert(policy_over_share(&s, t + 3 * MS + 1000, ONE, 1));
 }
 END_TEST
 
@@ -331,34 +336,42 @@ START_TEST(nice_weights_the_share)
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
-	policy_occupy(&s, t, t + 2 * MS);	/* 2 ms of a 2.5 ms share */
-	ck_assert(!policy_over_share(&s, t + 2 * MS, SLICE, ONE, 1));
-	/* nice 5 (ratio 1.61): a share of 1.55 ms. */
-	ck_assert(policy_over_share(&s, t + 2 * MS, SLICE,
-				    policy_prio_ratio(5), 1));
-	/* nice -5: 4 ms. */
-	policy_occupy(&s, t + 2 * MS, t + 3 * MS);
-	ck_assert(!policy_over_share(&s, t + 3 * MS, SLICE,
-				     policy_prio_ratio(-5), 1));
+	/* 4 ms off the lock, then 2 ms on it, one other waiting: a share
+	 * of 3 ms at nice 0. */
+	policy_occupy(&s, t + 4 * MS, t + 6 * MS);
+	ck_assert(!policy_over_share(&s, t + 6 * MS, ONE, 1));
+	/* nice 5 (ratio 1.61): 1.86 ms. */
+	ck_assert(policy_over_share(&s, t + 6 * MS, policy_prio_ratio(5), 1));
+	/* 2 ms more: 4 ms of 8; over at nice 0, not at nice -5 (6.4 ms). */
+	policy_occupy(&s, t + 6 * MS, t + 8 * MS);
+	ck_assert(policy_over_share(&s, t + 8 * MS, ONE, 1));
+	ck_assert(!policy_over_share(&s, t + 8 * MS, policy_prio_ratio(-5), 1));
 }
 END_TEST
 
-START_TEST(reissue_starts_a_fresh_slice_and_share_from_now)
+START_TEST(a_pushed_deadline_keeps_the_rest_of_the_slice)
 {
 	struct policy_slice s = { 0 };
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
+	policy_start(&s, t);
 	policy_occupy(&s, t, t + MS);
-	s.left = SLICE - MS;
-	policy_reissue(&s, t + 2 * MS, SLICE, ONE);
+	ck_assert_uint_eq(policy_charge(&s, t + MS, SLICE, ONE), 0);
+	policy_waited(&s, t, t + MS);
+	policy_push_deadline(&s, t + 2 * MS, SLICE, ONE);
 	ck_assert_uint_eq(s.deadline, t + 2 * MS + SLICE);
-	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.left, SLICE - MS);	/* not a fresh slice */
 	ck_assert_uint_eq(s.issued, t + 2 * MS);
 	ck_assert_uint_eq(s.occupied, 0);
+	ck_assert_uint_eq(s.waited, 0);
 	/* Untimed holds occupy nothing. */
 	policy_occupy(&s, POLICY_UNTIMED, t + 3 * MS);
 	ck_assert_uint_eq(s.occupied, 0);
+	/* A reissue is a fresh slice. */
+	policy_reissue(&s, t + 4 * MS, SLICE, ONE);
+	ck_assert_uint_eq(s.left, SLICE);
+	ck_assert_uint_eq(s.deadline, t + 4 * MS + SLICE);
 }
 END_TEST
 
@@ -369,11 +382,13 @@ START_TEST(a_slice_that_runs_out_restarts_the_share)
 
 	policy_request(&s, t, SLICE, ONE);
 	policy_start(&s, t);
+	policy_waited(&s, t - MS, t);
 	policy_occupy(&s, t, t + 7 * MS);
 	ck_assert_uint_eq(policy_charge(&s, t + 7 * MS, SLICE, ONE), 1);
 	/* The new slice began at t + 5 ms; 2 ms of it held. */
 	ck_assert_uint_eq(s.issued, t + 5 * MS);
 	ck_assert_uint_eq(s.occupied, 2 * MS);
+	ck_assert_uint_eq(s.waited, 0);
 }
 END_TEST
 
@@ -385,8 +400,8 @@ START_TEST(a_huge_share_window_does_not_overflow)
 	s.occupied = 3600ull * 1000 * MS;	/* an hour */
 	/* Ten years later, one other waiting: far from over. */
 	ck_assert(!policy_over_share(&s, 10ull * 365 * 86400 * 1000 * MS,
-				     SLICE, policy_prio_ratio(-20), 1));
-	ck_assert(!policy_over_share(&s, UINT64_MAX, SLICE, ONE, 1));
+				     policy_prio_ratio(-20), 1));
+	ck_assert(!policy_over_share(&s, UINT64_MAX, ONE, 1));
 }
 END_TEST
 
@@ -415,9 +430,9 @@ make_suite(void)
 		{ "slice_change", slice_change_applies_from_next_slice, 10 },
 		{ "share_short_holds", short_holds_past_the_share_lose_the_kept_deadline, 10 },
 		{ "share_io_keeps", an_io_thread_off_the_lock_keeps_its_deadline, 10 },
-		{ "share_window", the_share_window_is_at_least_a_slice, 10 },
+		{ "share_first_turn", a_first_turn_straight_from_the_queue_is_over, 10 },
 		{ "share_nice", nice_weights_the_share, 10 },
-		{ "share_reissue", reissue_starts_a_fresh_slice_and_share_from_now, 10 },
+		{ "share_push", a_pushed_deadline_keeps_the_rest_of_the_slice, 10 },
 		{ "share_slice_end", a_slice_that_runs_out_restarts_the_share, 10 },
 		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
 	};

@@ -91,8 +91,8 @@ thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 	counter_add(&t->counters.contended_hold_ns, held);
 	if (expired)
 		counter_add(&t->counters.slice_expiries, expired);
-	else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
-		policy_reissue(&t->slice, now, slice_ns, ratio);
+	else if (policy_over_share(&t->slice, now, ratio, others)) {
+		policy_push_deadline(&t->slice, now, slice_ns, ratio);
 		counter_add(&t->counters.share_expiries, 1);
 	}
 }

@@ -48,6 +48,16 @@ policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 }
 
 void
+policy_push_deadline(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		     uint32_t ratio)
+{
+	s->deadline = policy_deadline(now, slice_ns, ratio);
+	s->issued = now;
+	s->occupied = 0;
+	s->waited = 0;
+}
+
+void
 policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now)
 {
 	if (from != POLICY_UNTIMED && now > from)
@@ -62,8 +72,8 @@ policy_waited(struct policy_slice *s, uint64_t from, uint64_t now)
 }
 
 bool
-policy_over_share(const struct policy_slice *s, uint64_t now,
-		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
+policy_over_share(const struct policy_slice *s, uint64_t now, uint32_t ratio,
+		  uint64_t others)
 {
 	uint64_t window = now > s->issued ? now - s->issued : 0;
 	uint64_t allowance;
@@ -71,8 +81,6 @@ policy_over_share(const struct policy_slice *s, uint64_t now,
 	if (others == 0)
 		return false;	/* nobody to be fair to */
 	window = window > s->waited ? window - s->waited : 0;
-	if (window < slice_ns)
-		window = slice_ns;
 	allowance = window / (others + 1);
 	/* An allowance of 2^48 ns (three days) or more is past anything
 	 * held, and would overflow the scaling. */

@@ -82,6 +82,13 @@ uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 void policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		    uint32_t ratio);
 
+/* Move the deadline to one issued at @now, keeping what is left of the
+ * slice: the thread goes behind the waiters of equal nice, and has the
+ * rest of its slice when its turn comes (a fresh slice would reward a
+ * CPU-bound thread for being preempted).  Its share restarts at @now. */
+void policy_push_deadline(struct policy_slice *s, uint64_t now,
+			  uint64_t slice_ns, uint32_t ratio);
+
 /* The lock was this thread's, with others waiting, from @from to @now:
  * add that to @occupied (nothing if @from is POLICY_UNTIMED). */
 void policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now);
@@ -91,26 +98,32 @@ void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
 
 /*
  * Has the thread had more than its share of the lock since its deadline
- * was issued, as of @now with @others threads waiting?  Its share is an
- * equal part among the @others + 1, weighted by nice (a nice -20 thread
- * may take 1/0.149 as much, a nice 19 one 1/6.1), of the time since
- * @issued that it did not spend queued, counted as at least one slice.
- * Time queued is left out so that a thread that waited long does not
- * come out of the queue with a long allowance and hold on to the head
- * of it (feedback that starved 100 short holders for a second); an I/O
- * thread's time off the lock, blocked in recv, counts.  BFS lets a
- * thread that gives
- * the lock up early keep its deadline, so that it can preempt when it
- * comes back from I/O; but a thread that comes straight back would keep
- * it for thousands of short turns, each charged a microsecond, while
- * every later deadline waits (100 threads of short holds: 34 served in
- * a second).  Such a thread takes far more than its share; an I/O
- * thread, off the lock most of the time, takes far less, and keeps its
- * deadline.  The release that finds it over its share reissues the
- * deadline (policy_reissue), behind every waiter of equal nice.
+ * was issued, as of @now with @others threads waiting?
+ *
+ * BFS lets a thread that gives the lock up early keep its deadline, so
+ * that it can preempt when it comes back from I/O.  But a thread that
+ * comes straight back keeps it for thousands of short turns, each
+ * charged a microsecond, while every later deadline waits (100 threads
+ * of short holds: 34 served in a second).  What tells the two apart is
+ * the share of the lock each takes while it is not waiting for it: an
+ * I/O thread is off the lock, blocked in recv, nearly all that time; a
+ * thread that comes straight back holds it nearly all that time.
+ *
+ * So the window is the time since @issued less the time spent queued
+ * (@waited), and the share an equal part of it among the @others + 1,
+ * weighted by nice (a nice -20 thread may take 1/0.149 as much, a nice
+ * 19 one 1/6.1).  Time queued is left out of the window, or a thread
+ * that waited long would come out of the queue with a long allowance
+ * and keep the head of it.  The turns counted (@occupied) run from each
+ * handoff to the thread, as the others wait through the handoff too.
+ * A release that finds the thread over its share moves its deadline
+ * (policy_push_deadline) behind every waiter of equal nice.  A thread's
+ * first turn after its deadline was issued is always over (its window
+ * is that turn), so a newly started I/O thread preempts from its second
+ * request on.
  */
 bool policy_over_share(const struct policy_slice *s, uint64_t now,
-		       uint64_t slice_ns, uint32_t ratio, uint64_t others);
+		       uint32_t ratio, uint64_t others);
 
 /* The holder's deadline as of @now: its own if its slice has not run out,
  * else the one it would have been reissued, even though nobody charged it
