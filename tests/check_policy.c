@@ -342,10 +342,11 @@ START_TEST(nice_weights_the_share)
 	ck_assert(!policy_over_share(&s, t + 6 * MS, ONE, 1));
 	/* nice 5 (ratio 1.61): 1.86 ms. */
 	ck_assert(policy_over_share(&s, t + 6 * MS, policy_prio_ratio(5), 1));
-	/* 2 ms more: 4 ms of 8; over at nice 0, not at nice -5 (6.4 ms). */
-	policy_occupy(&s, t + 6 * MS, t + 8 * MS);
-	ck_assert(policy_over_share(&s, t + 8 * MS, ONE, 1));
-	ck_assert(!policy_over_share(&s, t + 8 * MS, policy_prio_ratio(-5), 1));
+	/* 2.5 ms more: 4.5 ms of 8.5; over at nice 0 (4.25 ms), not at
+	 * nice -5 (6.85 ms). */
+	policy_occupy(&s, t + 6 * MS, t + 8500000);
+	ck_assert(policy_over_share(&s, t + 8500000, ONE, 1));
+	ck_assert(!policy_over_share(&s, t + 8500000, policy_prio_ratio(-5), 1));
 }
 END_TEST
 
