@@ -186,7 +186,7 @@ struct entry {
 	const struct peer_cmd *peer;
 	double *pool;			/* every ping of every round, us */
 	size_t npool, lost;
-	double round_median[16];
+	double round_median[64];
 };
 
 static void
@@ -275,10 +275,16 @@ test_latency(const struct plan *p)
 	printf("  %-9s %7s  %-10s %9s %-13s %9s %9s %9s %s\n", "workload",
 	       "threads", "policy", "median", " [spread]", "p90", "p99", "max",
 	       " lost/pings");
+	if (p->nlatency_counts > 0) {
+		for (int c = 0; c < p->nlatency_counts; c++)
+			measure(p, entries, n, WL_CPU, p->latency_counts[c]);
+		goto done;
+	}
 	measure(p, entries, n, WL_NONE, 0);
 	for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++)
 		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
 			measure(p, entries, n, workloads[w], counts[c]);
+done:
 	for (int e = 0; e < n; e++)
 		free(entries[e].pool);
 	fflush(stdout);

@@ -112,6 +112,12 @@ usage(FILE *f)
 "  --trace-threads N     CPU-bound threads in the scene, 1 to 8 (default 2\n"
 "                        for convoy, 4 for fair)\n"
 "  --trace-ms N          each scene's length in ms (default 60)\n"
+"  --latency-ms N        ping for N ms per latency run (default 500;\n"
+"                        4096 pings at most: 40000)\n"
+"  --rounds N            latency rounds, each policy once per round,\n"
+"                        interleaved (default 2)\n"
+"  --latency-only LIST   only the cpu workload beside these thread counts\n"
+"                        (e.g. 2,4): enough pings for a p99 in less time\n"
 "  --help                this text\n"
 "  --version             the version\n"
 "\nPolicies:\n", PEER_SCRIPT, LUA_PEER_SCRIPT);
@@ -197,6 +203,9 @@ main(int argc, char **argv)
 		{ "trace-scene", required_argument, NULL, 'C' },
 		{ "trace-ms", required_argument, NULL, 'M' },
 		{ "trace-threads", required_argument, NULL, 'N' },
+		{ "latency-ms", required_argument, NULL, 'm' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "latency-only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -206,7 +215,7 @@ main(int argc, char **argv)
 	const char *lua = NULL, *lua_script = LUA_PEER_SCRIPT;
 	const char *json = NULL, *trace = NULL, *trace_svg = NULL;
 	enum trace_scene scene = SCENE_CONVOY;
-	long trace_ms = 60, trace_threads = 0;
+	long trace_ms = 60, trace_threads = 0, latency_ms = 0, rounds = 0;
 	char command[1024], *end;
 	struct machine m;
 	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST | T_MANY;
@@ -281,6 +290,40 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'm':
+			latency_ms = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || latency_ms < 100 ||
+			    latency_ms > 40000) {
+				fprintf(stderr, "bfsgil-bench: --latency-ms wants "
+					"100 to 40000\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			rounds = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || rounds < 1 ||
+			    rounds > 64) {
+				fprintf(stderr, "bfsgil-bench: --rounds wants 1 "
+					"to 64\n");
+				return 2;
+			}
+			break;
+		case 'o':
+			p.nlatency_counts = 0;
+			for (char *s = strtok(optarg, ","); s != NULL;
+			     s = strtok(NULL, ",")) {
+				long k = strtol(s, &end, 10);
+
+				if (*end != '\0' || k < 0 || k > 4 ||
+				    p.nlatency_counts == 4) {
+					fprintf(stderr, "bfsgil-bench: "
+						"--latency-only wants counts "
+						"0 to 4, e.g. 2,4\n");
+					return 2;
+				}
+				p.latency_counts[p.nlatency_counts++] = (int)k;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -298,12 +341,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	p.rounds = p.quick ? 1 : 2;
+	p.rounds = rounds ? (int)rounds : p.quick ? 1 : 2;
 	/* The throughput targets' sign test needs five rounds to call a
 	 * difference real: all five behind happens by chance 1 time in 32
 	 * (targets.c). */
 	p.cpu_rounds = p.quick ? 1 : 5;
-	p.latency_ns = p.quick ? 150 * MS : 500 * MS;
+	p.latency_ns = latency_ms ? (uint64_t)latency_ms * MS
+			   : p.quick ? 150 * MS : 500 * MS;
 	p.throughput_ns = p.quick ? 60 * MS : 150 * MS;
 	p.peer_throughput_ns = p.quick ? 60 * MS : 500 * MS;
 	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;

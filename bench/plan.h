@@ -25,6 +25,10 @@ struct plan {
 	int rounds;
 	int cpu_rounds;			/* throughput's cpu workload */
 	uint64_t latency_ns;		/* pinging per run */
+	/* --latency-only: just the cpu workload beside these thread counts
+	 * (0 entries: the full table). */
+	int latency_counts[4];
+	int nlatency_counts;
 	uint64_t throughput_ns;		/* per run */
 	/* Per run of a peer: a fresh process, whose first few hundred ms
 	 * vary more (150 ms windows put Lua's 2 threads anywhere from 47%
