@@ -195,6 +195,12 @@ client_ping(uint16_t port, uint64_t duration_ns, uint64_t interval_ns,
 	return n;
 }
 
+pid_t
+client_process(void)
+{
+	return client_pid;
+}
+
 void
 client_stop(void)
 {

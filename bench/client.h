@@ -29,4 +29,8 @@ size_t client_ping(uint16_t port, uint64_t duration_ns, uint64_t interval_ns,
 /* Tell the client process to exit, and reap it. */
 void client_stop(void);
 
+/* The pinging process's id, or -1 before client_start. */
+#include <sys/types.h>
+pid_t client_process(void);
+
 #endif /* BENCH_CLIENT_H */

@@ -215,6 +215,70 @@ report(const struct plan *p, struct entry *e, enum workload wl, int nthreads)
 	       p90, p99, max, e->lost, e->npool);
 }
 
+/* CPU time in ns: every CPU's busy time (/proc/stat, steal apart), and
+ * ours plus the client's, so that a run can say how much of the machine
+ * other processes took while it pinged (a shared VM's builds). */
+struct cpu_use {
+	uint64_t wall, busy, ours;
+};
+
+static uint64_t
+proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return 0;
+	return (ut + st) * (SEC / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+static void
+cpu_use_read(struct cpu_use *u)
+{
+	unsigned long long v[8] = { 0 };
+	struct timespec ts;
+	FILE *f = fopen("/proc/stat", "r");
+
+	u->busy = 0;
+	if (f != NULL) {
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8)
+			/* user nice system irq softirq: not idle, iowait
+			 * or steal */
+			u->busy = (v[0] + v[1] + v[2] + v[5] + v[6]) *
+				  (SEC / (uint64_t)sysconf(_SC_CLK_TCK));
+		fclose(f);
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	u->ours = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec +
+		  proc_cpu_ns(client_process());
+	u->wall = now_ns();
+}
+
+/* Other processes' share of the machine between @a and @b, percent of
+ * all CPUs. */
+static double
+cpu_use_foreign(const struct cpu_use *a, const struct cpu_use *b)
+{
+	double other = (double)(b->busy - a->busy) - (double)(b->ours - a->ours);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (other < 0)
+		other = 0;
+	return 100.0 * other / ((double)(b->wall - a->wall) *
+				(double)(ncpu > 0 ? ncpu : 1));
+}
+
 static void
 measure(const struct plan *p, struct entry *entries, int nentries,
 	enum workload wl, int nthreads)
@@ -229,7 +293,11 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 	for (int round = 0; round < p->rounds; round++) {
 		for (int e = 0; e < nentries; e++) {
 			struct entry *en = &entries[e];
-			size_t lost = 0, n = en->pol != NULL
+			struct cpu_use u0, u1;
+			size_t lost = 0, n;
+
+			cpu_use_read(&u0);
+			n = en->pol != NULL
 				? latency_run(p, en->pol, wl, nthreads,
 					      p->latency_ns, rtt, &lost)
 				: run_peer(p, en->peer, wl, nthreads, rtt,
@@ -243,6 +311,12 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 			en->npool += n;
 			en->lost += lost;
 			en->round_median[round] = median(us, n);
+			cpu_use_read(&u1);
+			progress("  round %d %-8s x%d: median %.0f p99 %.0f "
+				 "max %.0f us, %zu pings; other processes %.0f%% "
+				 "of the CPUs", round + 1, en->name, nthreads,
+				 median(us, n), percentile(us, n, 99),
+				 max_of(us, n), n, cpu_use_foreign(&u0, &u1));
 		}
 	}
 	for (int e = 0; e < nentries; e++)
