@@ -167,8 +167,9 @@ run_peer(const struct plan *p, const struct peer_cmd *cmd, enum workload wl,
 
 	if (err != 0)
 		bench_fail(cmd->name, err);
-	n = client_ping(peer.port, p->latency_ns, PING_INTERVAL_NS,
-			grace_ns(p), rtt, lost);
+	n = client_ping(peer.port, wl == WL_CPU ? p->latency_cpu_ns
+					       : p->latency_ns,
+			PING_INTERVAL_NS, grace_ns(p), rtt, lost);
 	send_quit(peer.port);
 	err = peer_finish(&peer, 2000);
 	if (err == ETIMEDOUT)
@@ -299,7 +300,9 @@ measure(const struct plan *p, struct entry *entries, int nentries,
 			cpu_use_read(&u0);
 			n = en->pol != NULL
 				? latency_run(p, en->pol, wl, nthreads,
-					      p->latency_ns, rtt, &lost)
+					      wl == WL_CPU ? p->latency_cpu_ns
+							   : p->latency_ns,
+					      rtt, &lost)
 				: run_peer(p, en->peer, wl, nthreads, rtt,
 					   &lost);
 

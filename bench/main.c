@@ -348,6 +348,8 @@ main(int argc, char **argv)
 	p.cpu_rounds = p.quick ? 1 : 5;
 	p.latency_ns = latency_ms ? (uint64_t)latency_ms * MS
 			   : p.quick ? 150 * MS : 500 * MS;
+	p.latency_cpu_ns = latency_ms ? (uint64_t)latency_ms * MS
+			   : p.quick ? 150 * MS : 5000 * MS;
 	p.throughput_ns = p.quick ? 60 * MS : 150 * MS;
 	p.peer_throughput_ns = p.quick ? 60 * MS : 500 * MS;
 	p.fairness_ns = p.quick ? 400 * MS : 2 * SEC;

@@ -25,6 +25,10 @@ struct plan {
 	int rounds;
 	int cpu_rounds;			/* throughput's cpu workload */
 	uint64_t latency_ns;		/* pinging per run */
+	/* The same for the cpu workload, whose figures the targets judge:
+	 * a full run's p99 from at least 1,000 pings (rounds x this / 10 ms;
+	 * a p99 of 100 is the second-largest round trip). */
+	uint64_t latency_cpu_ns;
 	/* --latency-only: just the cpu workload beside these thread counts
 	 * (0 entries: the full table). */
 	int latency_counts[4];
