@@ -473,6 +473,40 @@ START_TEST(an_urge_is_kept_for_the_next_wait)
 }
 END_TEST
 
+/* Urged while idle, it takes the free lock and keeps the urge for its
+ * next wait; a yield with a waiter is that wait, and an urgent waiter
+ * is first: it keeps the lock, once.  The next yield gives way.  (It
+ * used to queue itself with the urgent key and hand the lock to
+ * itself.) */
+START_TEST(an_urge_kept_makes_the_next_yield_a_kept_turn)
+{
+	struct bfsgil_stats st;
+	struct waiter w;
+
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	/* Nice 19: without the urge, its deadline is the later one, and
+	 * a yield gives way. */
+	ck_assert_int_eq(bfsgil_set_nice(self, 19), 0);
+	ck_assert_int_eq(bfsgil_urge(self), 0);
+	ck_assert_int_eq(bfsgil_acquire(self), 0);
+	waiter_start(&w, call_acquire, NULL);
+	harness_wait_for_waiters(gil, 1);
+	ck_assert_int_eq(bfsgil_yield(self), 0);
+	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+	ck_assert_uint_eq(st.handoffs, 0);
+	ck_assert_uint_eq(st.waiting, 0);
+	ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+	ck_assert_uint_eq(st.waiting, 1);
+	ck_assert_int_eq(bfsgil_yield(self), 0);	/* gives way, then back */
+	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+	ck_assert_uint_eq(st.handoffs, 1);
+	waiter_join(&w);
+	ck_assert_int_eq(w.result, 0);
+	ck_assert_int_eq(bfsgil_release(self), 0);
+}
+END_TEST
+
 /* Urging the holder changes nothing. */
 START_TEST(urging_the_holder_changes_nothing)
 {
@@ -532,6 +566,7 @@ make_suite(void)
 		{ "urge_first", an_urged_waiter_goes_first_and_asks_at_once, 10 },
 		{ "urge_kept", an_urge_is_kept_for_the_next_wait, 10 },
 		{ "urge_holder", urging_the_holder_changes_nothing, 10 },
+		{ "urge_kept_yield", an_urge_kept_makes_the_next_yield_a_kept_turn, 10 },
 		{ "nice_moves_waiter", a_nice_change_moves_a_waiter_in_the_queue, 10 },
 	};
 

@@ -36,8 +36,10 @@ extern "C" {
  */
 enum bfsgil_event_type {
 	/* Locked, in the asking thread (a thread arriving to wait, the
-	 * waiter timing the holder's slice, or a thread that has just
-	 * released or yielded to the new holder), never in the holder:
+	 * waiter timing the holder's slice, a thread that has just
+	 * released or yielded to the new holder, or one calling
+	 * bfsgil_urge, bfsgil_interrupt or bfsgil_set_nice, which may be
+	 * the holder itself; never the holder otherwise):
 	 * the holder was asked to give way, and bfsgil_should_yield() has
 	 * just turned true for it.  Sent when the request is made, and
 	 * again at each of the holder's slice ends while it runs on

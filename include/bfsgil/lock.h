@@ -163,10 +163,11 @@ BFSGIL_API int bfsgil_detach(bfsgil_thread_t *self);
  * (pthread_cleanup_push).  Not async-cancel-safe.  Signals do not
  * interrupt the wait: handlers run, and the wait goes on.
  *
- * Returns 0 with the lock held; EINVAL if @self is NULL; EPERM if called
- * from a thread other than the one that attached @self; EDEADLK if the
- * caller already holds the lock (through @self or through another handle
- * of the same thread).
+ * Returns 0 with the lock held; EINTR, not holding, if bfsgil_interrupt()
+ * ended the wait or had been kept for it (see there); EINVAL if @self is
+ * NULL; EPERM if called from a thread other than the one that attached
+ * @self; EDEADLK if the caller already holds the lock (through @self or
+ * through another handle of the same thread).
  */
 BFSGIL_API int bfsgil_acquire(bfsgil_thread_t *self);
 
@@ -254,9 +255,10 @@ BFSGIL_API uint64_t bfsgil_thread_id(const bfsgil_thread_t *self);
  * preempt a CPU-bound holder: unless, with others waiting, it has had
  * more than its share of the lock since that deadline was issued (an
  * equal part among itself and the waiters, weighted by nice, of the
- * time since, counted as one slice at least; its turns counted from
- * each handoff to it).  Then it gets a fresh slice and deadline from
- * now, behind every waiter of equal nice: a thread that comes straight
+ * time since less the time it spent queued; its turns counted from
+ * each handoff to it).  Then its deadline moves to one issued now,
+ * behind every waiter of equal nice, and it keeps the rest of its
+ * slice: a thread that comes straight
  * back for many short holds takes turns with the others rather than
  * keep ahead of them, while an I/O thread, off the lock most of the
  * time, keeps its deadline.  If anyone waits, the lock goes straight to

@@ -900,7 +900,13 @@ bfsgil_yield(bfsgil_thread_t *self)
 		pthread_setcancelstate(cancel, NULL);
 		return EINTR;
 	}
-	if (first != NULL && self->slice.deadline >= first->deadline) {
+	if (first != NULL && self->urgent_pending)
+		/* Urged while it held: this would be its wait, and an
+		 * urgent one is first, so keeping the lock is its turn
+		 * (queued with the urgent key, it would hand the lock to
+		 * itself). */
+		self->urgent_pending = false;
+	else if (first != NULL && self->slice.deadline >= first->deadline) {
 		struct bfsgil_thread *to;
 		uint64_t woke;
 
