@@ -496,12 +496,17 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 /*
  * Take @t out of the queue (mutex held, @t queued, not granted): a
  * waiter that timed out, or that bfsgil_interrupt took out.  If nobody
- * is left waiting, the holder is no longer timed (its hold is charged
- * up to @now) nor asked to give way, and the state word loses
- * GIL_WAITERS; its fast release could not succeed while the bit was
- * set, so it is either still holding or waiting for this mutex in its
- * slow path, which reads the word again.  Otherwise the watch is
- * looked at again, as the head of the queue may have changed.
+ * is left waiting, the holder is no longer asked to give way, and the
+ * state word loses GIL_WAITERS; its fast release could not succeed
+ * while the bit was set, so it is either still holding or waiting for
+ * this mutex in its slow path, which reads the word again.  Its slice
+ * is left alone: once the bit is clear it may release and acquire
+ * again on the fast path, which reads and writes its slice with no
+ * mutex and no ordering against ours (helgrind caught charging it
+ * here).  So the time it held while @t waited goes uncharged, and its
+ * clock's start is stale until the next waiter announces itself and
+ * restarts it.  Otherwise the watch is looked at again, as the head of
+ * the queue may have changed.
  */
 static void
 gil_leave_queue(struct bfsgil *gil, struct bfsgil_thread *t, uint64_t now)
@@ -517,8 +522,6 @@ gil_leave_queue(struct bfsgil *gil, struct bfsgil_thread *t, uint64_t now)
 		return;
 	}
 	BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));
-	thread_charge(holder, now, 0);
-	policy_start(&holder->slice, POLICY_UNTIMED);
 	holder->asks = 0;
 	thread_set_yield_request(holder, 0);
 	gil->watcher = NULL;
