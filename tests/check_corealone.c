@@ -11,19 +11,6 @@
 
 #include "harness.h"
 
-static void *
-take_and_give(void *arg)
-{
-	bfsgil_t *gil = arg;
-	bfsgil_thread_t *t;
-
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 START_TEST(the_core_alone_schedules)
 {
 	bfsgil_t *gil;
@@ -34,7 +21,7 @@ START_TEST(the_core_alone_schedules)
 	ck_assert_int_eq(bfsgil_create(&gil), 0);
 	ck_assert_int_eq(bfsgil_attach(gil, &self), 0);
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	t = harness_spawn(take_and_give, gil);
+	t = harness_spawn(harness_acquire_once, gil);
 	harness_wait_for_waiters(gil, 1);
 	ck_assert_int_eq(bfsgil_release(self), 0);
 	harness_join(t);

@@ -182,20 +182,6 @@ START_TEST(asked_event_names_the_holder_after_its_flag_is_set)
 }
 END_TEST
 
-/* A thread that attaches, takes the lock once, gives it up, detaches. */
-static void *
-acquire_once(void *arg)
-{
-	bfsgil_thread_t *t;
-
-	(void)arg;
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 /* A waiter behind a holder that keeps the lock past its slice, with
  * preemption off: the holder is asked at its slice end, and told so.
  * A holder slow to notice (a loaded machine) is asked again at each
@@ -211,7 +197,7 @@ START_TEST(asked_at_slice_end_says_so)
 	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_ASKED, record, &s),
 			 0);
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
-	w = harness_spawn(acquire_once, NULL);
+	w = harness_spawn(harness_acquire_once, gil);
 	harness_wait_for_waiters(gil, 1);
 	while (!bfsgil_should_yield(self))
 		harness_burn_ns(100000);
@@ -548,7 +534,7 @@ START_TEST(remove_waits_for_a_callback_running_in_another_thread)
 
 	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_ACQUIRED,
 					 slow_callback, &c), 0);
-	taker = harness_spawn(acquire_once, NULL);
+	taker = harness_spawn(harness_acquire_once, gil);
 	while (!atomic_load(&c.entered))
 		sched_yield();
 	remover = harness_spawn(remove_slow, &c);
@@ -702,7 +688,7 @@ START_TEST(hooks_survive_fork_while_another_thread_is_inside_a_callback)
 					 stuck_callback, &c), 0);
 	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_DETACH,
 					 count_types, &k), 0);
-	w = harness_spawn(acquire_once, NULL);
+	w = harness_spawn(harness_acquire_once, gil);
 	while (!atomic_load(&c.inside))
 		sched_yield();
 	pid = fork();

@@ -416,14 +416,22 @@ START_TEST(a_time_out_racing_a_grant_never_loses_the_lock)
 }
 END_TEST
 
+/* No preemption and ten-second slices: within a case's timeout, a
+ * holder is asked to give way only for an urged waiter. */
+static void
+nobody_asks_unless_urged(void)
+{
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+}
+
 /* bfsgil_urge: the urged waiter goes before an earlier deadline, and the
  * holder is asked at once even without preemption. */
 START_TEST(an_urged_waiter_goes_first_and_asks_at_once)
 {
 	struct waiter early, late;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	nobody_asks_unless_urged();
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
 	waiter_start(&early, call_acquire, NULL);
 	harness_wait_for_waiters(gil, 1);
@@ -462,8 +470,7 @@ START_TEST(an_urge_is_kept_for_the_next_wait)
 	atomic_int held = 0;
 	struct waiter h;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	nobody_asks_unless_urged();
 	ck_assert_int_eq(bfsgil_urge(self), 0);
 	waiter_start(&h, call_hold_until_asked, &held);
 	while (!atomic_load(&held))
@@ -485,8 +492,7 @@ START_TEST(an_urge_kept_makes_the_next_yield_a_kept_turn)
 	struct bfsgil_stats st;
 	struct waiter w;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	nobody_asks_unless_urged();
 	/* Nice 19: without the urge, its deadline is the later one, and
 	 * a yield gives way. */
 	ck_assert_int_eq(bfsgil_set_nice(self, 19), 0);
@@ -514,8 +520,7 @@ START_TEST(urging_the_holder_changes_nothing)
 {
 	struct waiter w;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	nobody_asks_unless_urged();
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
 	ck_assert_int_eq(bfsgil_urge(self), 0);
 	waiter_start(&w, call_acquire, NULL);
@@ -534,8 +539,7 @@ START_TEST(a_nice_change_moves_a_waiter_in_the_queue)
 {
 	struct waiter first, second;
 
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "preempt", 0), 0);
-	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 10000000), 0);
+	nobody_asks_unless_urged();
 	ck_assert_int_eq(bfsgil_acquire(self), 0);
 	waiter_start(&first, call_acquire, NULL);
 	harness_wait_for_waiters(gil, 1);

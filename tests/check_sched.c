@@ -424,19 +424,6 @@ count_asks(const struct bfsgil_event *ev, void *data)
 	}
 }
 
-static void *
-wait_for_lock_main(void *arg)
-{
-	bfsgil_thread_t *t;
-
-	(void)arg;
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 START_TEST(a_holder_that_ignores_a_request_is_asked_again)
 {
 	bfsgil_thread_t *h;
@@ -449,7 +436,7 @@ START_TEST(a_holder_that_ignores_a_request_is_asked_again)
 					 NULL), 0);
 	ck_assert_int_eq(bfsgil_attach(gil, &h), 0);
 	ck_assert_int_eq(bfsgil_acquire(h), 0);
-	w = harness_spawn(wait_for_lock_main, NULL);
+	w = harness_spawn(harness_acquire_once, gil);
 	/* Run on, ignoring the request, until asked a third time; the
 	 * case's timeout bounds it.  Without re-asking it never comes. */
 	while (atomic_load(&asks_seen) < 3)

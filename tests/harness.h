@@ -101,6 +101,21 @@ harness_join(pthread_t t)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 }
 
+/* A thread body (harness_spawn): attach to the lock @arg, take it once,
+ * give it up, detach. */
+static inline void *
+harness_acquire_once(void *arg)
+{
+	bfsgil_t *lock = arg;
+	bfsgil_thread_t *t;
+
+	ck_assert_int_eq(bfsgil_attach(lock, &t), 0);
+	ck_assert_int_eq(bfsgil_acquire(t), 0);
+	ck_assert_int_eq(bfsgil_release(t), 0);
+	ck_assert_int_eq(bfsgil_detach(t), 0);
+	return NULL;
+}
+
 static int
 harness_cmp_u64(const void *a, const void *b)
 {
