@@ -1,11 +1,14 @@
 /*
  * bfsgil.pml: a Promela model of bfsgil's acquire, release, yield, the
  * request to give way, the handoff and the take-back (doc/design.md,
- * rule 5a), on top of the futex park (src/park_futex.c).  NT threads
- * (3): thread 1 takes the lock ROUNDS times, the others ROUNDS_OTHERS
- * times (2 and 2; the liveness check uses 2 and 1).  doc/model/README.md
- * says what is modelled, what is abstracted and why, and how to run the
- * checks; doc/model/run.sh is what `make model-check` runs.
+ * rule 5a), on top of the futex park (src/park_futex.c); and, built with
+ * -DLEAVE, of leaving the queue without the lock: bfsgil_timedacquire's
+ * time-out and bfsgil_interrupt.  NT threads (3): thread 1 takes the lock
+ * ROUNDS times, the others ROUNDS_OTHERS times (2 and 2; the liveness
+ * check uses 2 and 1; the checks of leaving use fewer, see README.md).
+ * doc/model/README.md says what is modelled, what is abstracted and why,
+ * and how to run the checks; doc/model/run.sh is what `make model-check`
+ * runs.
  *
  * Reading it against the C.  Every step names the C it stands for in a
  * comment of the form
@@ -22,15 +25,18 @@
  * Each step does at most one thing that a thread not holding gil->lock
  * can see or race with: a load, store or RMW of the state word, of a
  * park word or of woke_at, a write of a yield request, a futex wake.
- * What the mutex guards (the run queue, the watcher) and the thread's
- * own locals are folded into the neighbouring step: no other thread can
- * touch them at the time, so folding hides no interleaving.  Taking the
- * mutex goes at the start of a step and releasing it at the end, where
- * they commute with everything else.  Two exceptions, each argued where
- * it is: a load whose only use is a CAS's expected value is folded into
- * that CAS (a failed CAS reloads anyway), and take-back's revoke and its
- * store of the state word share a step (nobody can act on the state
- * word in between: its holder is asleep and the lock is not free).
+ * What the mutex guards (the run queue, the watcher, interrupt_pending)
+ * and the thread's own locals are folded into the neighbouring step: no
+ * other thread can touch them at the time, so folding hides no
+ * interleaving.  Taking the mutex goes at the start of a step and
+ * releasing it at the end, where they commute with everything else.
+ * Two exceptions, each argued where it is: a load whose only use is a
+ * CAS's expected value is folded into that CAS (a failed CAS reloads
+ * anyway), and take-back's revoke and its store of the state word share
+ * a step (nobody can act on the state word in between: its holder is
+ * asleep and the lock is not free).  A load of the state word with
+ * GIL_WAITERS set and the mutex held (gil_watch, gil_leave_queue) is
+ * folded too: only a thread holding the mutex can change the word then.
  *
  * Locals are reset to 0 once dead, so that states differing only in a
  * stale local are one state.
@@ -46,6 +52,14 @@
  *    check, and, built with -DLIVE, the LTL property all_served (make
  *    model-check checks it with no fairness assumption, which implies
  *    it under weak fairness; pan -a -f gives the same answer);
+ *  - the lock is never lost: once every thread has finished, the lock
+ *    is free and nobody is queued (the monitor);
+ *  - leaving (-DLEAVE): a call that returns without the lock (EINTR,
+ *    ETIMEDOUT) is no longer queued, is not the holder and has no grant
+ *    or interruption on its way (gone_without: a grant racing a time-out
+ *    or an interruption has exactly one outcome); gil_leave_queue's
+ *    plain store of the state word finds the word as it read it, so the
+ *    holder is unchanged and its fast release works again;
  *  - the C code's own assertions that the model reaches
  *    (BFSGIL_ASSERT, BFSGIL_DEBUG_ASSERT, and EPERM/EDEADLK returns that
  *    a correct caller never sees).
@@ -69,6 +83,18 @@
  *				clocks mixed up): the watcher sleeps on,
  *				timed, and never asks the holder (a
  *				livelock: only all_served can catch it)
+ * and of leaving (with -DLEAVE):
+ *  MUTANT_LEAVE_KEEPS_WAITERS	gil_leave_queue leaves GIL_WAITERS set
+ *				when the queue empties
+ *  MUTANT_LEAVE_NO_WATCH	gil_leave_queue does not call gil_watch when
+ *				others still wait (the leaver may have been
+ *				the watcher)
+ *  MUTANT_TIMEOUT_IGNORES_GRANT gil_wait_for_grant returns ETIMEDOUT once
+ *				its time is up without first checking that it
+ *				is still queued (a grant or an interruption
+ *				may be on its way)
+ *  MUTANT_INTERRUPT_UNQUEUED	bfsgil_interrupt posts PARK_CANCEL also to
+ *				a thread that is not queued
  */
 
 #ifndef NT
@@ -91,20 +117,26 @@
 /* The park word's bits.
  * C: src/park.h -: "#define PARK_GRANT 1u"
  * C: src/park.h -: "#define PARK_POKE 2u"
+ * C: src/park.h -: "#define PARK_CANCEL 8u"
  * C: src/park_futex.c -: "#define PARK_ASLEEP 4u"
- * C: src/park_futex.c -: "#define PARK_FLAGS (PARK_GRANT | PARK_POKE)" */
+ * C: src/park_futex.c -: "#define PARK_FLAGS (PARK_GRANT | PARK_POKE | PARK_CANCEL)" */
 #define GRANT	1
 #define POKE	2
 #define ASLEEP	4
-#define FLAGS	3
+#define CANCEL	8
+#define FLAGS	11
 
 #define QLEN	(inq[1] + inq[2] + inq[3])
 
-/* Where a thread goes once a shared tail (handoff_post, watch_tail) is
- * done. */
+/* Where a thread goes once a shared tail (handoff_post, watch_tail,
+ * poke_tail) is done. */
 #define K_ROUND	0	/* the next round (release) */
 #define K_HOLD	1	/* back to holding (take-back, yield that keeps) */
 #define K_WAIT	2	/* watch, then wait for a grant (yield that hands over) */
+#define K_LEFT	3	/* returned without the lock (EINTR, ETIMEDOUT), then the next round */
+
+/* The interrupter's number, for the mutex (LEAVE). */
+#define IRQ	4
 
 byte gstate;		/* gil->state */
 byte mtx;		/* gil->lock: 0 free, else the thread holding it */
@@ -114,6 +146,7 @@ byte pw[4];		/* each thread's park word */
 bool fsleep[4];		/* asleep in FUTEX_WAIT: not yet woken nor timed out */
 bool yreq[4];		/* head.yield_requested */
 bool asleep_mark[4];	/* woke_at == POLICY_ASLEEP */
+bool pend[4];		/* interrupt_pending (mutex) */
 
 /* Ghosts: only the properties read them. */
 byte running;		/* threads between acquire and release or yield */
@@ -134,7 +167,20 @@ inline enter_cs()
 {
 	assert(running == 0);
 	assert(HOLDER(gstate) == me);
+	tmo = false;
 	running++
+}
+
+/* A call that ends without the lock (EINTR, ETIMEDOUT), as it returns:
+ * it has left the queue, it does not hold, and no grant nor
+ * interruption is on its way to it (a stale poke may be: it only makes
+ * a later wait look again).  A grant that raced the time-out or the
+ * interruption has exactly one outcome. */
+inline gone_without()
+{
+	/* model: property, returned without the lock */
+	assert(!inq[me] && HOLDER(gstate) != me && (pw[me] & (GRANT | CANCEL)) == 0);
+	tmo = false
 }
 
 /* The earliest waiter other than the caller, for runq_pop_earliest and
@@ -168,15 +214,25 @@ inline gil_set_holder(t, asl, wbit)
 	gstate = STATE(t, wbit)
 }
 
+/* In the LIVE build, the "not yet" of a watcher's re-watch is budgeted
+ * (README.md, "Time"). */
+#ifdef LIVE
+#define SPEND(budgeted)	if :: budgeted -> budget-- :: else -> skip fi
+#else
+#define SPEND(budgeted)	skip
+#endif
+
 /*
- * gil_watch's decision (mutex held): ask the holder now, or make sure a
- * waiter watches its slice.  @self is the caller if it is about to wait,
- * else 0.  @maywait: the policy may answer "not yet" (always, except in
- * the LIVE build's time budget).  Leaves in w the thread to poke, or 0;
- * the poke is the caller's next steps (watch_tail).  Its only write that
+ * gil_watch's decision (mutex held): ask the holder now, or not yet;
+ * then make sure a waiter watches the slice (or the time of the next
+ * request) unless the one watching wakes early enough.  @self is the
+ * caller if it is about to wait, else 0.  @maywait: the policy may
+ * answer "not yet" (always, except in the LIVE build's time budget, which
+ * @budgeted says this call spends).  Leaves in w the thread to poke, or 0;
+ * the poke is the caller's next steps (poke_tail).  Its only write that
  * a lock-free path can see is the holder's yield request.
  */
-inline gil_watch_decide(self, maywait)
+inline gil_watch_decide(self, maywait, budgeted)
 {
 	if
 	/* C: src/handoff.c gil_watch: "struct runq_node *first = runq_peek_earliest(&gil->runq);" */
@@ -188,34 +244,36 @@ inline gil_watch_decide(self, maywait)
 		/* C: src/handoff.c gil_watch: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
 		assert(h != 0 && (gstate & W) != 0);
 		if
-		/* C: src/handoff.c gil_watch: "if (__atomic_load_n(&holder->head.yield_requested, __ATOMIC_RELAXED)) {" */
-		:: yreq[h] -> watcher = 0
-		:: else ->
+		/* asked before and that slice has ended (a repeat), or urgent,
+		 * or the waiter's deadline beats the holder's: ask now
+		 * C: src/handoff.c gil_watch: "if (holder->asks != 0) {"
+		 * C: src/handoff.c gil_watch: "if (now >= gil->reask_at) gil_ask(gil, holder, &view, thread_of_node(first), now);"
+		 * C: src/handoff.c gil_watch: "} else if (first->deadline == GIL_URGENT || gil_should_ask(gil, holder, first->deadline, now, &view)) { gil_ask(gil, holder, &view, thread_of_node(first), now);"
+		 * C: src/handoff.c gil_ask: "thread_set_yield_request(holder, 1);" */
+		:: yreq[h] = true
+		/* model: policy, not yet (the holder's deadline is the
+		 * earlier, or it was asked and the slice of the request has
+		 * not ended): someone watches until then */
+		:: maywait -> SPEND(budgeted)
+		fi;
+		if
+		/* C: src/handoff.c gil_watch: "if (gil->watcher != NULL && gil->watcher->watch_until <= end) return;" */
+		:: watcher != 0 -> skip
+		:: true ->
+			/* C: src/handoff.c gil_watch: "w = self != NULL ? self : gil->watcher != NULL ? gil->watcher : thread_of_node(first);" */
 			if
-			/* C: src/handoff.c gil_watch: "if (gil_should_ask(gil, holder, first->deadline, now, &view)) { thread_set_yield_request(holder, 1);" */
-			:: yreq[h] = true; watcher = 0
-			/* model: policy, not yet: someone watches the slice */
-			:: maywait ->
-				if
-				/* C: src/handoff.c gil_watch: "if (gil->watcher != NULL && gil->watcher->watch_until <= end) return;" */
-				:: watcher != 0 -> skip
-				:: true ->
-					/* C: src/handoff.c gil_watch: "w = self != NULL ? self : gil->watcher != NULL ? gil->watcher : thread_of_node(first);" */
-					if
-					:: self != 0 -> w = self
-					:: self == 0 && watcher != 0 -> w = watcher
-					:: self == 0 && watcher == 0 -> pick_queued(w)
-					fi;
-					/* C: src/handoff.c gil_watch: "BFSGIL_DEBUG_ASSERT(w != holder);" */
-					assert(w != h);
-					/* C: src/handoff.c gil_watch: "w->watch_until = end; gil->watcher = w;" */
-					watcher = w;
-					/* C: src/handoff.c gil_watch: "if (w != self) park_post(&w->park, PARK_POKE);" */
-					if
-					:: w == self -> w = 0
-					:: else -> skip
-					fi
-				fi
+			:: self != 0 -> w = self
+			:: self == 0 && watcher != 0 -> w = watcher
+			:: self == 0 && watcher == 0 -> pick_queued(w)
+			fi;
+			/* C: src/handoff.c gil_watch: "BFSGIL_DEBUG_ASSERT(w != holder);" */
+			assert(w != h);
+			/* C: src/handoff.c gil_watch: "w->watch_until = end; gil->watcher = w;" */
+			watcher = w;
+			/* C: src/handoff.c gil_watch: "if (w != self) park_post(&w->park, PARK_POKE);" */
+			if
+			:: w == self -> w = 0
+			:: else -> skip
 			fi
 		fi;
 		h = 0
@@ -239,15 +297,91 @@ inline handoff_decide()
 #endif
 }
 
+/* The top of gil_wait_for_grant's loop (mutex held): whether the wait
+ * is timed (the watcher, or a timed acquire still queued), then the
+ * unlock. */
+inline wait_top()
+{
+	/* C: src/handoff.c gil_wait_for_grant: "bool watching = gil->watcher == self;" */
+	/* C: src/handoff.c gil_wait_for_grant: "bool queued = runq_queued(&self->node);" */
+	/* C: src/handoff.c gil_wait_for_grant: "uint64_t until = watching ? self->watch_until : UINT64_MAX, now;" */
+	/* C: src/handoff.c gil_wait_for_grant: "if (queued && timeout_at != 0 && timeout_at < until) until = timeout_at;" */
+	timed = (watcher == me || (inq[me] && tmo));
+	/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_unlock(&gil->lock);" */
+	mtx = 0
+}
+
 /* gil_watch(gil, self, now) from a thread about to wait, then the top of
  * gil_wait_for_grant's loop: w is self, so nothing is posted. */
 inline watch_self_and_unlock()
 {
-	gil_watch_decide(me, true);
-	/* C: src/handoff.c gil_wait_for_grant: "bool watching = gil->watcher == self;" */
-	watching = (watcher == me);
-	/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_unlock(&gil->lock);" */
-	mtx = 0
+	gil_watch_decide(me, true, false);
+	wait_top()
+}
+
+/*
+ * gil_leave_queue(gil, t, now) up to its store of the state word (mutex
+ * held, @t queued).  Leaves in w the thread its gil_watch pokes (others
+ * still queued), or in holder the holder whose GIL_WAITERS the next step
+ * clears (the queue emptied).  Its only write that a lock-free path can
+ * see is the holder's yield request: gil_watch's, or the clearing.
+ */
+inline leave_decide(t)
+{
+	/* with GIL_WAITERS set, only a mutex holder changes the state word:
+	 * the load is folded in
+	 * C: src/handoff.c gil_leave_queue: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+	/* C: src/handoff.c gil_leave_queue: "runq_remove(&gil->runq, &t->node);" */
+	inq[t] = false;
+	/* C: src/handoff.c gil_leave_queue: "if (gil->watcher == t) gil->watcher = NULL;" */
+	if
+	:: watcher == t -> watcher = 0
+	:: else -> skip
+	fi;
+	if
+	/* C: src/handoff.c gil_leave_queue: "if (runq_len(&gil->runq) != 0) { gil_watch(gil, NULL, now); return; }" */
+	:: QLEN != 0 ->
+#ifndef MUTANT_LEAVE_NO_WATCH
+		gil_watch_decide(0, true, false)
+#else
+		skip	/* model: mutant, nobody looks at the watch */
+#endif
+	:: else ->
+		/* C: src/handoff.c gil_leave_queue: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
+		assert(HOLDER(gstate) != 0 && (gstate & W) != 0);
+		holder = HOLDER(gstate);
+		/* C: src/handoff.c gil_leave_queue: "thread_set_yield_request(holder, 0); gil->watcher = NULL;" */
+		yreq[holder] = false;
+		watcher = 0
+	fi
+}
+
+/* gil_leave_queue's last step (mutex held, the queue empty): the holder
+ * alone, by a plain store.  Its fast release could not succeed while
+ * GIL_WAITERS was set, and nobody else writes the word without the
+ * mutex, so the word is still what the leaver read: this is asserted. */
+inline leave_store_word()
+{
+	/* model: property, the holder is unchanged: nobody wrote the word since it was read */
+	assert(gstate == STATE(holder, W));
+#ifndef MUTANT_LEAVE_KEEPS_WAITERS
+	/* C: src/handoff.c gil_leave_queue: "atomic_store_explicit(&gil->state, (uintptr_t)holder, memory_order_relaxed);" */
+	gstate = STATE(holder, 0);
+#endif
+	holder = 0
+}
+
+/* After a time-out's leave_decide (mutex held): poke, or store the
+ * state word, or return at once. */
+inline leave_next()
+{
+	if
+	:: w != 0 -> k = K_LEFT; goto poke_tail
+	:: holder != 0 -> goto leave_store
+	/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
+	/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
+	:: w == 0 && holder == 0 -> mtx = 0; gone_without(); goto next_round
+	fi
 }
 
 /* Where a shared tail goes next, by k (mutex released). */
@@ -255,12 +389,14 @@ inline continue_k()
 {
 	if
 	:: k == K_HOLD -> k = 0; enter_cs(); goto holding
-	:: else -> goto next_round
+	:: k == K_LEFT -> k = 0; gone_without(); goto next_round
+	:: k == K_ROUND -> goto next_round
 	fi
 }
 
 /* gil_acquire_slow's look at the state word, mutex held: take a free
- * lock, or go on to announce or to the take-back. */
+ * lock; or end at once (an interruption kept for this wait, a time-out
+ * already past); or go on to announce or to the take-back. */
 inline acq_load()
 {
 	/* C: src/handoff.c gil_acquire_slow: "s = atomic_load_explicit(&gil->state, memory_order_acquire);" */
@@ -274,18 +410,29 @@ inline acq_load()
 		/* C: src/handoff.c gil_acquire_slow: "if (gil_state_holder(s) == self) { err = EDEADLK;" */
 		assert(HOLDER(s) != me);
 		if
+		/* C: src/handoff.c gil_acquire_slow: "if (self->interrupt_pending) { self->interrupt_pending = false;" */
+		/* C: src/handoff.c gil_acquire_slow: "err = EINTR; goto out;" */
+		:: pend[me] -> pend[me] = false; s = 0; mtx = 0; gone_without(); goto next_round
+		/* model: time, a timed acquire's time already past */
+		/* C: src/handoff.c gil_acquire_slow: "if (timeout_at != 0 && clock_now_ns() >= timeout_at) {" */
+		/* C: src/handoff.c gil_acquire_slow: "err = ETIMEDOUT; goto out;" */
+		:: !pend[me] && tmo -> s = 0; mtx = 0; gone_without(); goto next_round
 		/* C: src/handoff.c gil_acquire_slow: "if (s & GIL_WAITERS) break;" */
 		/* C: src/handoff.c gil_acquire_slow: "holder = gil_state_holder(s);" */
-		:: (s & W) != 0 -> holder = HOLDER(s); s = 0; goto acq_take_back
-		:: else -> goto acq_announce
+		:: !pend[me] && (s & W) != 0 -> holder = HOLDER(s); s = 0; goto acq_take_back
+		:: !pend[me] && (s & W) == 0 -> goto acq_announce
 		fi
 	fi
 }
 
 /* In the LIVE build, "now >= watch_until" after a timeout with nothing
  * posted is true, and the re-watch it leads to may say "not yet" only
- * `budget` times in all: time passes, and slices end (README.md,
- * "Time").  The safety build leaves both free. */
+ * `budget` times in all; a time-out of a timed acquire with nothing
+ * posted means its time is up; and a watcher's timer does not fire while
+ * the holder has a request to give way that it has not yet answered:
+ * time passes, slices end, and the model's holders answer a request
+ * before the next slice ends (README.md, "Time").  The safety build
+ * leaves all of these free. */
 /* gil_wait_for_grant's "now >= self->watch_until" may be true */
 #ifdef MUTANT_WATCHER_NEVER_DUE
 #define DUE_OK	false	/* model: mutant */
@@ -296,30 +443,46 @@ inline acq_load()
 #ifdef LIVE
 #define NOT_YET_OK	(got != 0)
 #define MAYWAIT		(budget > 0)
+#define TIMER_OK	(tmo || !yreq[HOLDER(gstate)])
 #else
 #define NOT_YET_OK	true
 #define MAYWAIT		true
+#define TIMER_OK	true
+#endif
+
+/* LEAVE: each acquire of the threads in TIMED (a mask, bit t for
+ * thread t; all by default) may be bfsgil_timedacquire. */
+#ifndef TIMED
+#define TIMED	14
+#endif
+#ifdef LEAVE
+#define CHOOSE_TIMED	if :: ((TIMED >> me) & 1) -> tmo = true :: skip fi
+#else
+#define CHOOSE_TIMED	skip
 #endif
 
 proctype thread(byte me; byte rounds)
 {
 	byte s, v, got, old, w, h, to, holder, round, k;
-	bool took, watching, timed_out, has_slice, yielded;
+	bool took, timed, timed_out, has_slice, yielded, tmo;
 
-	/* ---- bfsgil_acquire ---- */
+	/* ---- bfsgil_acquire, bfsgil_timedacquire ---- */
 next_round:
 	if
 	/* model: all rounds done */
 	:: atomic { round == rounds -> ndone++; goto finished }
 	:: atomic {
 		round < rounds -> round++; yielded = false;
+		/* model: bfsgil_acquire, or (LEAVE) bfsgil_timedacquire: tmo */
+		CHOOSE_TIMED;
 		if
-		/* C: src/handoff.c bfsgil_acquire: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
-		/* C: src/handoff.c bfsgil_acquire: "if (s == 0 && self->slice.left != 0) {" */
-		/* C: src/handoff.c bfsgil_acquire: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_relaxed)) {" */
+		/* C: src/handoff.c thread_acquire_fast: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/handoff.c thread_acquire_fast: "if (s == 0 && self->slice.left != 0) {" */
+		/* C: src/handoff.c thread_acquire_fast: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_relaxed)) {" */
 		/* (the load is folded into the CAS: it only decides whether to try) */
 		:: has_slice && gstate == 0 -> gstate = STATE(me, 0); enter_cs(); goto holding
-		/* C: src/handoff.c bfsgil_acquire: "return gil_acquire_slow(self);" */
+		/* C: src/handoff.c bfsgil_acquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, 0);" */
+		/* C: src/handoff.c bfsgil_timedacquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, at);" */
 		:: else -> skip
 		fi
 	   }
@@ -348,10 +511,10 @@ acq_announce:
 
 	/* ---- gil_take_back (rule 5a), from gil_acquire_slow ---- */
 acq_take_back:
-	/* C: src/handoff.c gil_acquire_slow: "if (gil_take_back(gil, self, holder, now)) {" */
+	/* C: src/handoff.c gil_acquire_slow: "key = thread_queue_key(self); if (gil_take_back(gil, self, holder, key, now)) {" */
 	if
 	/* C: src/handoff.c gil_take_back: "if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) != POLICY_ASLEEP) return false;" */
-	/* C: src/handoff.c gil_take_back: "if (!gil_should_ask(gil, holder, self->slice.deadline, now, &view)) return false;" */
+	/* C: src/handoff.c gil_take_back: "if (key != GIL_URGENT && !gil_should_ask(gil, holder, key, now, &view)) return false;" */
 	:: atomic { asleep_mark[holder] -> skip }
 	/* model: policy, no need to ask it */
 	:: atomic { asleep_mark[holder] -> goto acq_queue }
@@ -379,13 +542,14 @@ acq_take_back:
 			took = false;
 			/* C: src/handoff.c gil_take_back: "thread_set_yield_request(holder, 0);" */
 			yreq[holder] = false;
-			/* C: src/handoff.c gil_take_back: "runq_push(&gil->runq, &holder->node);" */
+			/* C: src/handoff.c gil_take_back: "gil_enqueue(gil, holder, holder->slice.deadline, now);" */
+			/* C: src/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
 			inq[holder] = true;
 			holder = 0;
 			/* C: src/handoff.c gil_take_back: "gil_set_holder(gil, self, now, now, GIL_WAITERS);" */
 			gil_set_holder(me, false, W);
 			/* C: src/handoff.c gil_take_back: "gil_watch(gil, NULL, now); return true;" */
-			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); from = holder; goto out;" */
+			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); from = holder;" */
 			k = K_HOLD;
 			goto watch_tail
 		:: else -> skip
@@ -394,10 +558,11 @@ acq_take_back:
 acq_queue:
 	atomic {
 		holder = 0;
-		/* C: src/handoff.c gil_acquire_slow: "runq_push(&gil->runq, &self->node);" */
+		/* C: src/handoff.c gil_acquire_slow: "gil_enqueue(gil, self, key, now);" */
+		/* C: src/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
 		inq[me] = true;
 		/* C: src/handoff.c gil_acquire_slow: "gil_watch(gil, self, now);" */
-		/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, NULL));" */
+		/* C: src/handoff.c gil_acquire_slow: "err = gil_wait_for_grant(gil, self, now, NULL, 0, timeout_at, &woke);" */
 		watch_self_and_unlock();
 		goto park_cas
 	};
@@ -443,10 +608,10 @@ release_slow:
 		/* C: src/handoff.c gil_release_slow: "thread_set_yield_request(self, 0);" */
 		yreq[me] = false;
 		if
-		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); gil_watch(gil, NULL, now);" */
+		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); to_id = to->id; gil_watch(gil, NULL, now);" */
 		:: (s & W) != 0 -> s = 0; handoff_decide(); goto handoff_post	/* k is K_ROUND */
 		/* C: src/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
 		:: else -> s = 0; gstate = 0; mtx = 0; goto next_round
 		fi
 	};
@@ -473,12 +638,18 @@ yield:
 		yreq[me] = false;
 		/* C: src/handoff.c bfsgil_yield: "first = runq_peek_earliest(&gil->runq);" */
 		if
-		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) { struct bfsgil_thread *to; self->node.deadline = self->slice.deadline; runq_push(&gil->runq, &self->node);" */
-		/* C: src/handoff.c bfsgil_yield: "gil_handoff(gil, self, now);" */
-		:: QLEN > 0 -> inq[me] = true; handoff_decide(); k = K_WAIT; goto handoff_post
+		/* an interruption kept for this wait: give way, and do not wait
+		 * C: src/handoff.c bfsgil_yield: "if (first != NULL && self->interrupt_pending) {"
+		 * C: src/handoff.c bfsgil_yield: "struct bfsgil_thread *to = gil_handoff(gil, self, now);"
+		 * C: src/handoff.c bfsgil_yield: "self->interrupt_pending = false;"
+		 * C: src/handoff.c bfsgil_yield: "gil_watch(gil, NULL, now); pthread_mutex_unlock(&gil->lock);" */
+		:: QLEN > 0 && pend[me] -> pend[me] = false; handoff_decide(); k = K_LEFT; goto handoff_post
+		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) {" */
+		/* C: src/handoff.c bfsgil_yield: "gil_enqueue(gil, self, thread_queue_key(self), now); to = gil_handoff(gil, self, now);" */
+		:: QLEN > 0 && !pend[me] -> inq[me] = true; handoff_decide(); k = K_WAIT; goto handoff_post
 		/* model: policy, our deadline is still the earliest */
 		/* C: src/handoff.c bfsgil_yield: "if (first != NULL) gil_watch(gil, NULL, now); else policy_start(&self->slice, POLICY_UNTIMED);" */
-		:: QLEN > 0 -> k = K_HOLD; goto watch_tail
+		:: QLEN > 0 && !pend[me] -> k = K_HOLD; goto watch_tail
 		/* C: src/handoff.c bfsgil_yield: "pthread_mutex_unlock(&gil->lock); pthread_setcancelstate(cancel, NULL); return 0;" */
 		:: QLEN == 0 -> mtx = 0; enter_cs(); goto holding
 		fi
@@ -504,8 +675,7 @@ handoff_post:
 #endif
 		to = 0;
 		if
-		/* C: src/handoff.c bfsgil_yield: "gil_watch(gil, self, now);" */
-		/* C: src/handoff.c bfsgil_yield: "thread_count_wait(self, now, gil_wait_for_grant(gil, self, now, to));" */
+		/* C: src/handoff.c bfsgil_yield: "gil_watch(gil, self, now); err = gil_wait_for_grant(gil, self, now, to, to->id, 0, &woke);" */
 		:: k == K_WAIT -> k = 0; goto yield_wait
 		:: else -> goto watch_tail
 		fi
@@ -516,12 +686,14 @@ yield_wait:
 	/* ---- gil_watch(gil, NULL, now), then unlock, then on by k ---- */
 watch_tail:
 	atomic {
-		gil_watch_decide(0, true);
+		gil_watch_decide(0, true, false);
 		if
 		:: w == 0 -> mtx = 0; continue_k()
 		:: else -> skip
 		fi
 	};
+	/* ---- gil_watch's poke of w, then unlock, then on by k ---- */
+poke_tail:
 	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[w]; pw[w] = old | POKE };
 	atomic {
@@ -532,15 +704,16 @@ watch_tail:
 		fi;
 		old = 0;
 		w = 0;
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to); return 0;" */
+		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
 		/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
+		/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
 		mtx = 0;
 		continue_k()
 	};
 
-	/* ---- gil_wait_for_grant: park_wait(&self->park, watching, until) ---- */
+	/* ---- gil_wait_for_grant: park_wait(&self->park, timed, until) ---- */
 park_cas:
-	/* C: src/handoff.c gil_wait_for_grant: "posted = park_wait(&self->park, watching, until);" */
+	/* C: src/handoff.c gil_wait_for_grant: "posted = park_wait(&self->park, until != UINT64_MAX, until);" */
 	atomic {
 		/* C: src/park_futex.c park_wait: "uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire), got;" */
 		/* C: src/park_futex.c park_wait: "while (!(v & PARK_FLAGS) && !timed_out) {" */
@@ -582,7 +755,7 @@ park_sleep:
 	   }
 	/* a timed wait times out, at any moment */
 	/* C: src/park_futex.c futex_sleep: "timed ? &until : NULL, NULL, FUTEX_BITSET_MATCH_ANY) != 0 && errno == ETIMEDOUT;" */
-	:: atomic { watching && fsleep[me] -> fsleep[me] = false; timed_out = true; goto park_consume }
+	:: atomic { timed && fsleep[me] && TIMER_OK -> fsleep[me] = false; timed_out = true; goto park_consume }
 	fi;
 park_consume:
 	atomic {
@@ -599,7 +772,7 @@ park_consume:
 		v = 0;
 		if
 		/* C: src/park_futex.c park_wait: "if (got != 0 || timed_out) return got;" */
-		:: got != 0 || timed_out -> timed_out = false; watching = false
+		:: got != 0 || timed_out -> timed_out = false; timed = false
 		/* C: src/park_futex.c park_wait: "v = 0;" */
 		:: else -> goto park_cas
 		fi
@@ -612,42 +785,129 @@ park_consume:
 		(got & GRANT) != 0 ->
 		/* C: src/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
 		assert(HOLDER(gstate) == me);
-		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed); if (gil_hooked(gil, BFSGIL_EVENT_ACQUIRED)) hook_send_own_at(self, BFSGIL_EVENT_ACQUIRED, now, self->handed_by); return now;" */
+		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed);" */
+		/* C: src/handoff.c gil_wait_for_grant: "*woke = now; return 0;" */
 		asleep_mark[me] = false;
 		got = 0;
 		enter_cs();
 		goto holding
 	   }
+	/* C: src/handoff.c gil_wait_for_grant: "if (posted & PARK_CANCEL) {" */
+	/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, clock_now_ns(), EINTR); return EINTR;" */
+	:: atomic { (got & (GRANT | CANCEL)) == CANCEL -> got = 0; gone_without(); goto next_round }
 	:: atomic {
 		/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_lock(&gil->lock);" */
-		(got & GRANT) == 0 && mtx == 0 -> mtx = me;
+		(got & (GRANT | CANCEL)) == 0 && mtx == 0 -> mtx = me;
 		if
-		/* C: src/handoff.c gil_wait_for_grant: "if (gil->watcher != self) continue;" */
-		:: watcher != me -> skip
-		/* C: src/handoff.c gil_wait_for_grant: "if (now >= self->watch_until) { gil->watcher = NULL; gil_watch(gil, self, now);" */
-		:: watcher == me && DUE_OK ->
-			watcher = 0;
-			gil_watch_decide(me, MAYWAIT);
-#ifdef LIVE
-			if
-			:: watcher == me -> budget--	/* "not yet" once more */
-			:: else -> skip
-			fi;
+#ifdef MUTANT_TIMEOUT_IGNORES_GRANT
+		/* model: mutant, time up: leave if queued, ETIMEDOUT either way */
+		:: tmo && inq[me] -> got = 0; leave_decide(me); leave_next()
+		:: tmo && !inq[me] -> got = 0; mtx = 0; gone_without(); goto next_round
 #endif
-		/* model: policy, now < watch_until */
-		:: watcher == me && (NOT_YET_OK || !DUE_OK) -> skip
+		/* C: src/handoff.c gil_wait_for_grant: "if (!runq_queued(&self->node)) continue;" */
+		:: !inq[me] -> skip
+		/* model: time, now >= timeout_at */
+		/* C: src/handoff.c gil_wait_for_grant: "if (timeout_at != 0 && now >= timeout_at) { gil_leave_queue(gil, self, now);" */
+		:: inq[me] && tmo -> got = 0; leave_decide(me); leave_next()
+		/* C: src/handoff.c gil_wait_for_grant: "if (gil->watcher == self && now >= self->watch_until) { gil->watcher = NULL; gil_watch(gil, self, now);" */
+		:: inq[me] && watcher == me && DUE_OK && (!tmo || NOT_YET_OK) ->
+			watcher = 0;
+			gil_watch_decide(me, MAYWAIT, true)
+		/* model: policy, not yet time (or not the watcher) */
+		:: inq[me] && (!tmo || NOT_YET_OK) &&
+		   (watcher != me || NOT_YET_OK || !DUE_OK) -> skip
 		fi;
 		got = 0;
-		/* the loop's top again: C's watching, unlock */
-		watching = (watcher == me);
-		mtx = 0;
+		/* the loop's top again */
+		wait_top();
 		goto park_cas
 	   }
 	fi;
 
+	/* ---- gil_leave_queue's store (the queue emptied), then ETIMEDOUT ---- */
+leave_store:
+	atomic {
+		leave_store_word();
+		/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
+		/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
+		mtx = 0;
+		gone_without();
+		goto next_round
+	};
+
 finished:
 	skip
 }
+
+#ifdef LEAVE
+/*
+ * bfsgil_interrupt(t), once, from a thread of its own (any thread may
+ * call it, holding the GIL or not), at any moment and for any t.
+ */
+proctype interrupter(byte me)
+{
+	byte t, w, h, holder, old;
+
+	atomic {
+		/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_lock(&gil->lock);" */
+		mtx == 0 -> mtx = me;
+		/* model: which thread it interrupts */
+		if
+		:: t = 1
+		:: t = 2
+		:: NT > 2 -> t = 3
+		fi;
+		if
+		/* C: src/handoff.c bfsgil_interrupt: "if (runq_queued(&t->node)) { gil_leave_queue(gil, t, clock_now_ns());" */
+		:: inq[t] -> leave_decide(t)
+		/* C: src/handoff.c bfsgil_interrupt: "} else { t->interrupt_pending = true; }" */
+		:: else -> pend[t] = true;
+#ifdef MUTANT_INTERRUPT_UNQUEUED
+			goto irq_cancel		/* model: mutant, the cancel is posted anyway */
+#endif
+			/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
+			t = 0; mtx = 0; goto irq_done
+		fi
+	};
+	if
+	/* gil_leave_queue's gil_watch pokes w */
+	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	:: atomic { w != 0 -> old = pw[w]; pw[w] = old | POKE };
+	   atomic {
+		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		if
+		:: (old & ASLEEP) != 0 -> fsleep[w] = false
+		:: else -> skip
+		fi;
+		old = 0;
+		w = 0
+	   }
+	/* gil_leave_queue emptied the queue: the holder alone */
+	:: atomic { holder != 0 -> leave_store_word() }
+	/* C: src/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
+	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	:: atomic { w == 0 && holder == 0 -> old = pw[t]; pw[t] = old | CANCEL; goto irq_wake }
+	fi;
+irq_cancel:
+	/* C: src/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
+	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	atomic { old = pw[t]; pw[t] = old | CANCEL };
+irq_wake:
+	atomic {
+		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		if
+		:: (old & ASLEEP) != 0 -> fsleep[t] = false
+		:: else -> skip
+		fi;
+		old = 0;
+		t = 0;
+		/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		mtx = 0
+	};
+irq_done:
+	skip
+}
+#endif
 
 init
 {
@@ -656,8 +916,12 @@ init
 		run thread(1, ROUNDS);
 		run thread(2, ROUNDS_OTHERS);
 #if NT > 2
-		run thread(3, ROUNDS_OTHERS)
+		run thread(3, ROUNDS_OTHERS);
 #endif
+#ifdef LEAVE
+		run interrupter(IRQ);
+#endif
+		skip
 	}
 }
 
@@ -667,10 +931,13 @@ init
  * and only a holder hands off), and whenever the mutex is free
  * GIL_WAITERS is set exactly when the queue is non-empty (src/gil.h: a
  * release fast path that succeeds past a queued waiter would leave it
- * asleep).  The monitor can move only once the invariant is broken.
+ * asleep).  The lock is never lost: once every thread has finished all
+ * its rounds, it is free and nobody is queued.  The monitor can move
+ * only once the invariant is broken.
  */
 #define HELD_WHILE_QUEUED	(QLEN == 0 || gstate != 0)
 #define WAITERS_BIT_RIGHT	(mtx != 0 || ((gstate & W) != 0) == (QLEN != 0))
+#define FREE_AT_END		(ndone < NT || (gstate == 0 && QLEN == 0))
 
 active proctype monitor()
 {
@@ -679,6 +946,8 @@ end:	if
 	:: atomic { !HELD_WHILE_QUEUED -> assert(HELD_WHILE_QUEUED) }
 	/* model: GIL_WAITERS right whenever the mutex is free */
 	:: atomic { !WAITERS_BIT_RIGHT -> assert(WAITERS_BIT_RIGHT) }
+	/* model: the lock free at the end */
+	:: atomic { !FREE_AT_END -> assert(FREE_AT_END) }
 	fi
 }
 
@@ -686,10 +955,10 @@ end:	if
 /*
  * No lost wake-up, as liveness: every thread finishes all its rounds,
  * so every acquire returns and every queued waiter is eventually handed
- * the lock (or takes it).  Checked with pan -a -f: under weak fairness
- * (a thread that can move eventually does; a timed wait eventually times
- * out).  A run that stops short of it (a deadlock) or loops forever
- * without reaching it is a counterexample.
+ * the lock (or takes it, or leaves).  Checked with pan -a -f: under weak
+ * fairness (a thread that can move eventually does; a timed wait
+ * eventually times out).  A run that stops short of it (a deadlock) or
+ * loops forever without reaching it is a counterexample.
  */
 ltl all_served { <> (ndone == NT) }
 #endif

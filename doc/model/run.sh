@@ -20,8 +20,15 @@
 #     the monitor's invariant: no error, search complete;
 #  3. liveness, LTL all_served (3 threads, 2/1/1 rounds, -DLIVE): no
 #     acceptance cycle, even without a fairness assumption;
-#  4. each mutant: the check named for it reports an error.
-# The safety search runs beside the others (two processes at most).
+#  4. leaving (-DLEAVE: timed acquires, one bfsgil_interrupt), safety as
+#     in 2 plus the assertions of leaving, in two smaller configurations
+#     (README.md says why they cover it): leave3, 3 threads x 1 round;
+#     leave2, 2 threads x 3 rounds: no error, search complete;
+#  5. leave2-live: all_served with leaving, 2 threads x 3 rounds: no
+#     acceptance cycle, without a fairness assumption;
+#  6. each mutant: the check named for it reports an error.
+# Two lanes run side by side (two processes at most): safety, then
+# liveness, in the background; the rest in the foreground.
 # Exit 0 if all did, or if skipped without spin; 1 otherwise.
 set -u
 
@@ -65,10 +72,15 @@ TAKEBACK_NO_REVOKE safety
 RELEASE_IGNORES_WAITERS safety
 SLEEP_NO_COMPARE safety
 TIMEOUT_CLEARS safety
-WATCHER_NEVER_DUE liveness'
+WATCHER_NEVER_DUE liveness
+LEAVE_KEEPS_WAITERS leave2
+LEAVE_NO_WATCH leave3
+TIMEOUT_IGNORES_GRANT leave2
+INTERRUPT_UNQUEUED leave2'
 
 # pan NAME CHECK OPT [SPIN_DEFINES...]: build and run one check of the
-# model in $work/NAME: CHECK is safety or liveness, OPT the compiler's
+# model in $work/NAME: CHECK is safety, liveness, leave3, leave2 or
+# leave2-live (the configurations above), OPT the compiler's
 # optimisation (-O2 for full searches, -O0 for mutants, whose searches
 # stop at the first error).  pan's output goes to $work/NAME/pan.out.
 # Returns 1 if spin or the compiler failed.
@@ -78,11 +90,18 @@ pan() {
 	dir=$work/$name
 	rm -rf "$dir" && mkdir -p "$dir" || return 1
 	case $check in
-	safety)
+	safety|leave3|leave2)
+		case $check in
+		leave3) set -- "$@" -DLEAVE -DROUNDS=1 ;;
+		leave2) set -- "$@" -DLEAVE -DNT=2 -DROUNDS=3 ;;
+		esac
 		cflags="-DSAFETY -DCOLLAPSE"
 		run="./pan -m20000" ;;
-	liveness)
-		set -- "$@" -DLIVE -DROUNDS_OTHERS=1
+	liveness|leave2-live)
+		case $check in
+		liveness) set -- "$@" -DLIVE -DROUNDS_OTHERS=1 ;;
+		leave2-live) set -- "$@" -DLIVE -DLEAVE -DNT=2 -DROUNDS=3 ;;
+		esac
 		cflags="-DCOLLAPSE"
 		# The real model passes without fairness (stronger); a mutant
 		# must fail with it, so that its counterexample is a fair one.
@@ -90,6 +109,9 @@ pan() {
 		mutant-*) run="./pan -a -f -m20000" ;;
 		*) run="./pan -a -m20000" ;;
 		esac ;;
+	*)
+		say "$name: unknown check $check"
+		return 1 ;;
 	esac
 	(
 		cd "$dir" &&
@@ -145,16 +167,24 @@ if ! "$PYTHON3" "$model_dir/check-mapping.py" --srcdir "$top_srcdir" \
 	fail "the model quotes C that is no longer there (check-mapping.py above)"
 fi
 
-# 2. Safety, the longest search (about 40 s and 1.3 GB on the
-# development VM), in the background while the rest uses the other core.
-pan safety safety -O2 &
-safety_pid=$!
+# 2 and 3.  Safety, the longest search (about 40 s and 0.9 GB on the
+# development VM), then liveness (about 25 s), in the background while
+# the rest uses the other core.  Their answers are read at the end.
+(
+	pan safety safety -O2 || : >"$work/safety/no-answer"
+	pan liveness liveness -O2 || : >"$work/liveness/no-answer"
+) &
+lane_pid=$!
 
-# 3. Liveness.
-pan liveness liveness -O2 || fail "liveness: no answer"
-real liveness "LTL all_served, 3 threads, 2/1/1 rounds"
+# 4 and 5.  Leaving (leave3: about 40 s and 0.95 GB).
+pan leave3 leave3 -O2 || fail "leave3: no answer"
+real leave3 "leaving, 3 threads x 1 round, one interrupt: assertions, end states, invariant"
+pan leave2 leave2 -O2 || fail "leave2: no answer"
+real leave2 "leaving, 2 threads x 3 rounds, one interrupt: assertions, end states, invariant"
+pan leave2-live leave2-live -O2 || fail "leave2-live: no answer"
+real leave2-live "LTL all_served with leaving, 2 threads x 3 rounds"
 
-# 4. The mutants: each must be caught by its check.
+# 6. The mutants: each must be caught by its check.
 caught=0 total=0
 nl='
 '
@@ -178,12 +208,21 @@ for line in $mutants; do
 done
 IFS=$old_ifs
 
-wait "$safety_pid" || fail "safety: no answer"
-real safety "3 threads x 2 rounds: assertions, end states, invariant"
+wait "$lane_pid"
+for name in safety liveness; do
+	if [ -f "$work/$name/no-answer" ]; then
+		fail "$name: no answer"
+		continue
+	fi
+	case $name in
+	safety) real safety "3 threads x 2 rounds: assertions, end states, invariant" ;;
+	liveness) real liveness "LTL all_served, 3 threads, 2/1/1 rounds" ;;
+	esac
+done
 
 if [ "$failures" -ne 0 ]; then
 	say "FAIL: $failures check(s) gave the wrong answer (work files in $work)"
 	exit 1
 fi
-say "PASS: mapping, safety, liveness; $caught of $total mutants caught"
+say "PASS: mapping, safety, liveness, leaving; $caught of $total mutants caught"
 exit 0
