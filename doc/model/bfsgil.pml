@@ -1,7 +1,7 @@
 /*
  * bfsgil.pml: a Promela model of bfsgil's acquire, release, yield, the
  * request to give way, the handoff and the take-back (doc/design.md,
- * rule 5a), on top of the futex park (src/park_futex.c); and, built with
+ * rule 5a), on top of the futex park (src/core/park_futex.c); and, built with
  * -DLEAVE, of leaving the queue without the lock: bfsgil_timedacquire's
  * time-out and bfsgil_interrupt.  NT threads (3): thread 1 takes the lock
  * ROUNDS times, the others ROUNDS_OTHERS times (2 and 2; the liveness
@@ -95,6 +95,11 @@
  *				may be on its way)
  *  MUTANT_INTERRUPT_UNQUEUED	bfsgil_interrupt posts PARK_CANCEL also to
  *				a thread that is not queued
+ *  MUTANT_TAKEBACK_IGNORES_INTERRUPT gil_take_back revokes the grant
+ *				of a thread interrupted while it was on its
+ *				way, which then waits on: the interruption,
+ *				promised to leave that grant standing, misses
+ *				the wait (the model found this in the C code)
  */
 
 #ifndef NT
@@ -109,17 +114,17 @@
 
 /* The state word, (uintptr_t)holder | GIL_WAITERS, is here
  * holder * 2 | W, 0 = free, threads numbered 1..NT.
- * C: src/gil.h -: "#define GIL_WAITERS ((uintptr_t)1)" */
+ * C: src/core/gil.h -: "#define GIL_WAITERS ((uintptr_t)1)" */
 #define W		1
 #define HOLDER(s)	((s) >> 1)
 #define STATE(t, w)	(((t) << 1) | (w))
 
 /* The park word's bits.
- * C: src/park.h -: "#define PARK_GRANT 1u"
- * C: src/park.h -: "#define PARK_POKE 2u"
- * C: src/park.h -: "#define PARK_CANCEL 8u"
- * C: src/park_futex.c -: "#define PARK_ASLEEP 4u"
- * C: src/park_futex.c -: "#define PARK_FLAGS (PARK_GRANT | PARK_POKE | PARK_CANCEL)" */
+ * C: src/core/park.h -: "#define PARK_GRANT 1u"
+ * C: src/core/park.h -: "#define PARK_POKE 2u"
+ * C: src/core/park.h -: "#define PARK_CANCEL 8u"
+ * C: src/core/park_futex.c -: "#define PARK_ASLEEP 4u"
+ * C: src/core/park_futex.c -: "#define PARK_FLAGS (PARK_GRANT | PARK_POKE | PARK_CANCEL)" */
 #define GRANT	1
 #define POKE	2
 #define ASLEEP	4
@@ -201,16 +206,16 @@ inline pick_queued(out)
  * request of @t, which is not running, then the state word, last. */
 inline gil_set_holder(t, asl, wbit)
 {
-	/* C: src/handoff.c gil_set_holder: "if (gil->watcher == to) gil->watcher = NULL;" */
+	/* C: src/core/handoff.c gil_set_holder: "if (gil->watcher == to) gil->watcher = NULL;" */
 	if
 	:: watcher == t -> watcher = 0
 	:: else -> skip
 	fi;
-	/* C: src/handoff.c gil_set_holder: "atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);" */
+	/* C: src/core/handoff.c gil_set_holder: "atomic_store_explicit(&to->woke_at, woke_at, memory_order_relaxed);" */
 	asleep_mark[t] = asl;
-	/* C: src/handoff.c gil_set_holder: "thread_set_yield_request(to, 0);" */
+	/* C: src/core/handoff.c gil_set_holder: "thread_set_yield_request(to, 0);" */
 	yreq[t] = false;
-	/* C: src/handoff.c gil_set_holder: "atomic_store_explicit(&gil->state, (uintptr_t)to | waiters, memory_order_release);" */
+	/* C: src/core/handoff.c gil_set_holder: "atomic_store_explicit(&gil->state, (uintptr_t)to | waiters, memory_order_release);" */
 	gstate = STATE(t, wbit)
 }
 
@@ -235,21 +240,21 @@ inline gil_set_holder(t, asl, wbit)
 inline gil_watch_decide(self, maywait, budgeted)
 {
 	if
-	/* C: src/handoff.c gil_watch: "struct runq_node *first = runq_peek_earliest(&gil->runq);" */
-	/* C: src/handoff.c gil_watch: "if (first == NULL) { gil->watcher = NULL; return; }" */
+	/* C: src/core/handoff.c gil_watch: "struct runq_node *first = runq_peek_earliest(&gil->runq);" */
+	/* C: src/core/handoff.c gil_watch: "if (first == NULL) { gil->watcher = NULL; return; }" */
 	:: QLEN == 0 -> watcher = 0
 	:: else ->
-		/* C: src/handoff.c gil_watch: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/core/handoff.c gil_watch: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
 		h = HOLDER(gstate);
-		/* C: src/handoff.c gil_watch: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
+		/* C: src/core/handoff.c gil_watch: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
 		assert(h != 0 && (gstate & W) != 0);
 		if
 		/* asked before and that slice has ended (a repeat), or urgent,
 		 * or the waiter's deadline beats the holder's: ask now
-		 * C: src/handoff.c gil_watch: "if (holder->asks != 0) {"
-		 * C: src/handoff.c gil_watch: "if (now >= gil->reask_at) gil_ask(gil, holder, &view, thread_of_node(first), now);"
-		 * C: src/handoff.c gil_watch: "} else if (first->deadline == GIL_URGENT || gil_should_ask(gil, holder, first->deadline, now, &view)) { gil_ask(gil, holder, &view, thread_of_node(first), now);"
-		 * C: src/handoff.c gil_ask: "thread_set_yield_request(holder, 1);" */
+		 * C: src/core/handoff.c gil_watch: "if (holder->asks != 0) {"
+		 * C: src/core/handoff.c gil_watch: "if (now >= gil->reask_at) gil_ask(gil, holder, &view, thread_of_node(first), now);"
+		 * C: src/core/handoff.c gil_watch: "} else if (first->deadline == GIL_URGENT || gil_should_ask(gil, holder, first->deadline, now, &view)) { gil_ask(gil, holder, &view, thread_of_node(first), now);"
+		 * C: src/core/handoff.c gil_ask: "thread_set_yield_request(holder, 1);" */
 		:: yreq[h] = true
 		/* model: policy, not yet (the holder's deadline is the
 		 * earlier, or it was asked and the slice of the request has
@@ -257,20 +262,20 @@ inline gil_watch_decide(self, maywait, budgeted)
 		:: maywait -> SPEND(budgeted)
 		fi;
 		if
-		/* C: src/handoff.c gil_watch: "if (gil->watcher != NULL && gil->watcher->watch_until <= end) return;" */
+		/* C: src/core/handoff.c gil_watch: "if (gil->watcher != NULL && gil->watcher->watch_until <= end) return;" */
 		:: watcher != 0 -> skip
 		:: true ->
-			/* C: src/handoff.c gil_watch: "w = self != NULL ? self : gil->watcher != NULL ? gil->watcher : thread_of_node(first);" */
+			/* C: src/core/handoff.c gil_watch: "w = self != NULL ? self : gil->watcher != NULL ? gil->watcher : thread_of_node(first);" */
 			if
 			:: self != 0 -> w = self
 			:: self == 0 && watcher != 0 -> w = watcher
 			:: self == 0 && watcher == 0 -> pick_queued(w)
 			fi;
-			/* C: src/handoff.c gil_watch: "BFSGIL_DEBUG_ASSERT(w != holder);" */
+			/* C: src/core/handoff.c gil_watch: "BFSGIL_DEBUG_ASSERT(w != holder);" */
 			assert(w != h);
-			/* C: src/handoff.c gil_watch: "w->watch_until = end; gil->watcher = w;" */
+			/* C: src/core/handoff.c gil_watch: "w->watch_until = end; gil->watcher = w;" */
 			watcher = w;
-			/* C: src/handoff.c gil_watch: "if (w != self) park_post(&w->park, PARK_POKE);" */
+			/* C: src/core/handoff.c gil_watch: "if (w != self) park_post(&w->park, PARK_POKE);" */
 			if
 			:: w == self -> w = 0
 			:: else -> skip
@@ -287,12 +292,12 @@ inline gil_watch_decide(self, maywait, budgeted)
  * earliest into to and make it the holder. */
 inline handoff_decide()
 {
-	/* C: src/handoff.c gil_handoff: "struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));" */
+	/* C: src/core/handoff.c gil_handoff: "struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));" */
 	pick_queued(to);
 	inq[to] = false;
 #ifndef MUTANT_GRANT_FIRST
-	/* C: src/handoff.c gil_handoff: "uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;" */
-	/* C: src/handoff.c gil_handoff: "gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP, waiters);" */
+	/* C: src/core/handoff.c gil_handoff: "uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;" */
+	/* C: src/core/handoff.c gil_handoff: "gil_set_holder(gil, to, waiters ? now : POLICY_UNTIMED, POLICY_ASLEEP, waiters);" */
 	gil_set_holder(to, true, (QLEN > 0 -> W : 0))
 #endif
 }
@@ -302,12 +307,12 @@ inline handoff_decide()
  * unlock. */
 inline wait_top()
 {
-	/* C: src/handoff.c gil_wait_for_grant: "bool watching = gil->watcher == self;" */
-	/* C: src/handoff.c gil_wait_for_grant: "bool queued = runq_queued(&self->node);" */
-	/* C: src/handoff.c gil_wait_for_grant: "uint64_t until = watching ? self->watch_until : UINT64_MAX, now;" */
-	/* C: src/handoff.c gil_wait_for_grant: "if (queued && timeout_at != 0 && timeout_at < until) until = timeout_at;" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "bool watching = gil->watcher == self;" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "bool queued = runq_queued(&self->node);" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "uint64_t until = watching ? self->watch_until : UINT64_MAX, now;" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "if (queued && timeout_at != 0 && timeout_at < until) until = timeout_at;" */
 	timed = (watcher == me || (inq[me] && tmo));
-	/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_unlock(&gil->lock);" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "pthread_mutex_unlock(&gil->lock);" */
 	mtx = 0
 }
 
@@ -330,16 +335,16 @@ inline leave_decide(t)
 {
 	/* with GIL_WAITERS set, only a mutex holder changes the state word:
 	 * the load is folded in
-	 * C: src/handoff.c gil_leave_queue: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
-	/* C: src/handoff.c gil_leave_queue: "runq_remove(&gil->runq, &t->node);" */
+	 * C: src/core/handoff.c gil_leave_queue: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+	/* C: src/core/handoff.c gil_leave_queue: "runq_remove(&gil->runq, &t->node);" */
 	inq[t] = false;
-	/* C: src/handoff.c gil_leave_queue: "if (gil->watcher == t) gil->watcher = NULL;" */
+	/* C: src/core/handoff.c gil_leave_queue: "if (gil->watcher == t) gil->watcher = NULL;" */
 	if
 	:: watcher == t -> watcher = 0
 	:: else -> skip
 	fi;
 	if
-	/* C: src/handoff.c gil_leave_queue: "if (runq_len(&gil->runq) != 0) { gil_watch(gil, NULL, now); return; }" */
+	/* C: src/core/handoff.c gil_leave_queue: "if (runq_len(&gil->runq) != 0) { gil_watch(gil, NULL, now); return; }" */
 	:: QLEN != 0 ->
 #ifndef MUTANT_LEAVE_NO_WATCH
 		gil_watch_decide(0, true, false)
@@ -347,10 +352,10 @@ inline leave_decide(t)
 		skip	/* model: mutant, nobody looks at the watch */
 #endif
 	:: else ->
-		/* C: src/handoff.c gil_leave_queue: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
+		/* C: src/core/handoff.c gil_leave_queue: "BFSGIL_ASSERT(holder != NULL && (s & GIL_WAITERS));" */
 		assert(HOLDER(gstate) != 0 && (gstate & W) != 0);
 		holder = HOLDER(gstate);
-		/* C: src/handoff.c gil_leave_queue: "thread_set_yield_request(holder, 0); gil->watcher = NULL;" */
+		/* C: src/core/handoff.c gil_leave_queue: "thread_set_yield_request(holder, 0); gil->watcher = NULL;" */
 		yreq[holder] = false;
 		watcher = 0
 	fi
@@ -365,7 +370,7 @@ inline leave_store_word()
 	/* model: property, the holder is unchanged: nobody wrote the word since it was read */
 	assert(gstate == STATE(holder, W));
 #ifndef MUTANT_LEAVE_KEEPS_WAITERS
-	/* C: src/handoff.c gil_leave_queue: "atomic_store_explicit(&gil->state, (uintptr_t)holder, memory_order_relaxed);" */
+	/* C: src/core/handoff.c gil_leave_queue: "atomic_store_explicit(&gil->state, (uintptr_t)holder, memory_order_relaxed);" */
 	gstate = STATE(holder, 0);
 #endif
 	holder = 0
@@ -378,8 +383,8 @@ inline leave_next()
 	if
 	:: w != 0 -> k = K_LEFT; goto poke_tail
 	:: holder != 0 -> goto leave_store
-	/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
-	/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
 	:: w == 0 && holder == 0 -> mtx = 0; gone_without(); goto next_round
 	fi
 }
@@ -399,26 +404,26 @@ inline continue_k()
  * already past); or go on to announce or to the take-back. */
 inline acq_load()
 {
-	/* C: src/handoff.c gil_acquire_slow: "s = atomic_load_explicit(&gil->state, memory_order_acquire);" */
+	/* C: src/core/handoff.c gil_acquire_slow: "s = atomic_load_explicit(&gil->state, memory_order_acquire);" */
 	s = gstate;
 	if
-	/* C: src/handoff.c gil_acquire_slow: "if (s == 0) {" */
-	/* C: src/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_acquire)) {" */
-	/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
+	/* C: src/core/handoff.c gil_acquire_slow: "if (s == 0) {" */
+	/* C: src/core/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_acquire)) {" */
+	/* C: src/core/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
 	:: s == 0 -> gstate = STATE(me, 0); mtx = 0; enter_cs(); goto holding
 	:: else ->
-		/* C: src/handoff.c gil_acquire_slow: "if (gil_state_holder(s) == self) { err = EDEADLK;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "if (gil_state_holder(s) == self) { err = EDEADLK;" */
 		assert(HOLDER(s) != me);
 		if
-		/* C: src/handoff.c gil_acquire_slow: "if (self->interrupt_pending) { self->interrupt_pending = false;" */
-		/* C: src/handoff.c gil_acquire_slow: "err = EINTR; goto out;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "if (self->interrupt_pending) { self->interrupt_pending = false;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "err = EINTR; goto out;" */
 		:: pend[me] -> pend[me] = false; s = 0; mtx = 0; gone_without(); goto next_round
 		/* model: time, a timed acquire's time already past */
-		/* C: src/handoff.c gil_acquire_slow: "if (timeout_at != 0 && clock_now_ns() >= timeout_at) {" */
-		/* C: src/handoff.c gil_acquire_slow: "err = ETIMEDOUT; goto out;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "if (timeout_at != 0 && clock_now_ns() >= timeout_at) {" */
+		/* C: src/core/handoff.c gil_acquire_slow: "err = ETIMEDOUT; goto out;" */
 		:: !pend[me] && tmo -> s = 0; mtx = 0; gone_without(); goto next_round
-		/* C: src/handoff.c gil_acquire_slow: "if (s & GIL_WAITERS) break;" */
-		/* C: src/handoff.c gil_acquire_slow: "holder = gil_state_holder(s);" */
+		/* C: src/core/handoff.c gil_acquire_slow: "if (s & GIL_WAITERS) break;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "holder = gil_state_holder(s);" */
 		:: !pend[me] && (s & W) != 0 -> holder = HOLDER(s); s = 0; goto acq_take_back
 		:: !pend[me] && (s & W) == 0 -> goto acq_announce
 		fi
@@ -476,13 +481,13 @@ next_round:
 		/* model: bfsgil_acquire, or (LEAVE) bfsgil_timedacquire: tmo */
 		CHOOSE_TIMED;
 		if
-		/* C: src/handoff.c thread_acquire_fast: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
-		/* C: src/handoff.c thread_acquire_fast: "if (s == 0 && self->slice.left != 0) {" */
-		/* C: src/handoff.c thread_acquire_fast: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_relaxed)) {" */
+		/* C: src/core/handoff.c thread_acquire_fast: "uintptr_t s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/core/handoff.c thread_acquire_fast: "if (s == 0 && self->slice.left != 0) {" */
+		/* C: src/core/handoff.c thread_acquire_fast: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, (uintptr_t)self, memory_order_acq_rel, memory_order_relaxed)) {" */
 		/* (the load is folded into the CAS: it only decides whether to try) */
 		:: has_slice && gstate == 0 -> gstate = STATE(me, 0); enter_cs(); goto holding
-		/* C: src/handoff.c bfsgil_acquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, 0);" */
-		/* C: src/handoff.c bfsgil_timedacquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, at);" */
+		/* C: src/core/handoff.c bfsgil_acquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, 0);" */
+		/* C: src/core/handoff.c bfsgil_timedacquire: "if (thread_acquire_fast(self) == 0) return 0; return gil_acquire_slow(self, at);" */
 		:: else -> skip
 		fi
 	   }
@@ -491,17 +496,17 @@ next_round:
 	/* ---- gil_acquire_slow ---- */
 acq_slow:
 	atomic {
-		/* C: src/handoff.c gil_acquire_slow: "pthread_mutex_lock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_acquire_slow: "pthread_mutex_lock(&gil->lock);" */
 		mtx == 0 -> mtx = me;
-		/* C: src/handoff.c gil_acquire_slow: "policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));" */
+		/* C: src/core/handoff.c gil_acquire_slow: "policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));" */
 		has_slice = true;
 		acq_load()
 	};
 acq_announce:
 	atomic {
 		if
-		/* C: src/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, s | GIL_WAITERS," */
-		/* C: src/handoff.c gil_acquire_slow: "s |= GIL_WAITERS; announced = true; break;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "if (atomic_compare_exchange_strong_explicit( &gil->state, &s, s | GIL_WAITERS," */
+		/* C: src/core/handoff.c gil_acquire_slow: "s |= GIL_WAITERS; announced = true; break;" */
 		:: gstate == s -> gstate = s | W; holder = HOLDER(s); s = 0; goto acq_take_back
 		/* (a failed CAS loads the word; the reload at the top of the
 		 * loop is folded into it) */
@@ -511,14 +516,21 @@ acq_announce:
 
 	/* ---- gil_take_back (rule 5a), from gil_acquire_slow ---- */
 acq_take_back:
-	/* C: src/handoff.c gil_acquire_slow: "key = thread_queue_key(self); if (gil_take_back(gil, self, holder, key, now)) {" */
+	/* C: src/core/handoff.c gil_acquire_slow: "key = thread_queue_key(self); if (gil_take_back(gil, self, holder, key, now)) {" */
 	if
-	/* C: src/handoff.c gil_take_back: "if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) != POLICY_ASLEEP) return false;" */
-	/* C: src/handoff.c gil_take_back: "if (key != GIL_URGENT && !gil_should_ask(gil, holder, key, now, &view)) return false;" */
-	:: atomic { asleep_mark[holder] -> skip }
+	/* C: src/core/handoff.c gil_take_back: "if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) != POLICY_ASLEEP) return false;" */
+	/* C: src/core/handoff.c gil_take_back: "if (key != GIL_URGENT && !gil_should_ask(gil, holder, key, now, &view)) return false;" */
+#ifdef MUTANT_TAKEBACK_IGNORES_INTERRUPT
+	:: atomic { asleep_mark[holder] -> skip }	/* model: mutant */
+#else
+	/* model: as above, and not interrupted while its grant was on its way */
+	:: atomic { asleep_mark[holder] && !pend[holder] -> skip }
+	/* C: src/core/handoff.c gil_take_back: "if (holder->interrupt_pending) return false;" */
+	:: atomic { asleep_mark[holder] && pend[holder] -> goto acq_queue }
+#endif
 	/* model: policy, no need to ask it */
 	:: atomic { asleep_mark[holder] -> goto acq_queue }
-	/* C: src/handoff.c gil_take_back: "memory_order_relaxed) != POLICY_ASLEEP) return false;" */
+	/* C: src/core/handoff.c gil_take_back: "memory_order_relaxed) != POLICY_ASLEEP) return false;" */
 	:: atomic { !asleep_mark[holder] -> goto acq_queue }
 	fi;
 #ifdef MUTANT_REVOKE_RMW
@@ -532,24 +544,28 @@ acq_take_back:
 		pw[holder] = old & ~GRANT;
 		old = 0;
 #else
-		/* C: src/handoff.c gil_take_back: "if (!park_revoke(&holder->park, PARK_GRANT)) return false;" */
-		/* C: src/park_futex.c park_revoke: "return (atomic_fetch_and_explicit(&p->word, ~flag, memory_order_acq_rel) & flag) != 0;" */
+		/* C: src/core/handoff.c gil_take_back: "if (!park_revoke(&holder->park, PARK_GRANT)) return false;" */
+		/* C: src/core/park_futex.c park_revoke: "return (atomic_fetch_and_explicit(&p->word, ~flag, memory_order_acq_rel) & flag) != 0;" */
 		took = (pw[holder] & GRANT) != 0;
 		pw[holder] = pw[holder] & ~GRANT;
 #endif
 		if
 		:: took ->
 			took = false;
-			/* C: src/handoff.c gil_take_back: "thread_set_yield_request(holder, 0);" */
+			/* An interruption that found the grant on its way
+			 * left it standing (bfsgil_interrupt): it is never
+			 * taken back. */
+			assert(!pend[holder]);
+			/* C: src/core/handoff.c gil_take_back: "thread_set_yield_request(holder, 0);" */
 			yreq[holder] = false;
-			/* C: src/handoff.c gil_take_back: "gil_enqueue(gil, holder, holder->slice.deadline, now);" */
-			/* C: src/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
+			/* C: src/core/handoff.c gil_take_back: "gil_enqueue(gil, holder, holder->slice.deadline, now);" */
+			/* C: src/core/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
 			inq[holder] = true;
 			holder = 0;
-			/* C: src/handoff.c gil_take_back: "gil_set_holder(gil, self, now, now, GIL_WAITERS);" */
+			/* C: src/core/handoff.c gil_take_back: "gil_set_holder(gil, self, now, now, GIL_WAITERS);" */
 			gil_set_holder(me, false, W);
-			/* C: src/handoff.c gil_take_back: "gil_watch(gil, NULL, now); return true;" */
-			/* C: src/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); from = holder;" */
+			/* C: src/core/handoff.c gil_take_back: "gil_watch(gil, NULL, now); return true;" */
+			/* C: src/core/handoff.c gil_acquire_slow: "thread_count_wait(self, now, now); from = holder;" */
 			k = K_HOLD;
 			goto watch_tail
 		:: else -> skip
@@ -558,11 +574,11 @@ acq_take_back:
 acq_queue:
 	atomic {
 		holder = 0;
-		/* C: src/handoff.c gil_acquire_slow: "gil_enqueue(gil, self, key, now);" */
-		/* C: src/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
+		/* C: src/core/handoff.c gil_acquire_slow: "gil_enqueue(gil, self, key, now);" */
+		/* C: src/core/handoff.c gil_enqueue: "runq_push(&gil->runq, &t->node);" */
 		inq[me] = true;
-		/* C: src/handoff.c gil_acquire_slow: "gil_watch(gil, self, now);" */
-		/* C: src/handoff.c gil_acquire_slow: "err = gil_wait_for_grant(gil, self, now, NULL, 0, timeout_at, &woke);" */
+		/* C: src/core/handoff.c gil_acquire_slow: "gil_watch(gil, self, now);" */
+		/* C: src/core/handoff.c gil_acquire_slow: "err = gil_wait_for_grant(gil, self, now, NULL, 0, timeout_at, &woke);" */
 		watch_self_and_unlock();
 		goto park_cas
 	};
@@ -577,10 +593,10 @@ holding:
 #ifdef MUTANT_RELEASE_IGNORES_WAITERS
 		:: HOLDER(gstate) == me -> gstate = 0; goto next_round	/* model: mutant */
 #else
-		/* C: src/handoff.c bfsgil_release: "if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0," */
+		/* C: src/core/handoff.c bfsgil_release: "if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0," */
 		:: gstate == STATE(me, 0) -> gstate = 0; goto next_round
 #endif
-		/* C: src/handoff.c bfsgil_release: "return gil_release_slow(self);" */
+		/* C: src/core/handoff.c bfsgil_release: "return gil_release_slow(self);" */
 		:: else -> goto release_slow
 		fi
 	   }
@@ -599,19 +615,19 @@ cpu_bound:
 	/* ---- gil_release_slow ---- */
 release_slow:
 	atomic {
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_lock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_release_slow: "pthread_mutex_lock(&gil->lock);" */
 		mtx == 0 -> mtx = me;
-		/* C: src/handoff.c gil_release_slow: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/core/handoff.c gil_release_slow: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
 		s = gstate;
-		/* C: src/handoff.c gil_release_slow: "if (gil_state_holder(s) != self) { pthread_mutex_unlock(&gil->lock); return EPERM;" */
+		/* C: src/core/handoff.c gil_release_slow: "if (gil_state_holder(s) != self) { pthread_mutex_unlock(&gil->lock); return EPERM;" */
 		assert(HOLDER(s) == me);
-		/* C: src/handoff.c gil_release_slow: "thread_set_yield_request(self, 0);" */
+		/* C: src/core/handoff.c gil_release_slow: "thread_set_yield_request(self, 0);" */
 		yreq[me] = false;
 		if
-		/* C: src/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); to_id = to->id; gil_watch(gil, NULL, now);" */
+		/* C: src/core/handoff.c gil_release_slow: "if (s & GIL_WAITERS) { to = gil_handoff(gil, self, now); to_id = to->id; gil_watch(gil, NULL, now);" */
 		:: (s & W) != 0 -> s = 0; handoff_decide(); goto handoff_post	/* k is K_ROUND */
-		/* C: src/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
+		/* C: src/core/handoff.c gil_release_slow: "atomic_store_explicit(&gil->state, 0, memory_order_release);" */
+		/* C: src/core/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
 		:: else -> s = 0; gstate = 0; mtx = 0; goto next_round
 		fi
 	};
@@ -621,47 +637,47 @@ yield:
 	atomic {
 		running--;
 		yielded = true;
-		/* C: src/handoff.c bfsgil_yield: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
+		/* C: src/core/handoff.c bfsgil_yield: "s = atomic_load_explicit(&gil->state, memory_order_relaxed);" */
 		s = gstate;
-		/* C: src/handoff.c bfsgil_yield: "if (gil_state_holder(s) != self) return EPERM;" */
+		/* C: src/core/handoff.c bfsgil_yield: "if (gil_state_holder(s) != self) return EPERM;" */
 		assert(HOLDER(s) == me);
 		if
-		/* C: src/handoff.c bfsgil_yield: "if (!(s & GIL_WAITERS) && !__atomic_load_n(&self->head.yield_requested, __ATOMIC_RELAXED)) return 0;" */
+		/* C: src/core/handoff.c bfsgil_yield: "if (!(s & GIL_WAITERS) && !__atomic_load_n(&self->head.yield_requested, __ATOMIC_RELAXED)) return 0;" */
 		:: (s & W) == 0 && !yreq[me] -> s = 0; enter_cs(); goto holding
 		:: else -> s = 0
 		fi
 	};
 	atomic {
-		/* C: src/handoff.c bfsgil_yield: "pthread_mutex_lock(&gil->lock);" */
+		/* C: src/core/handoff.c bfsgil_yield: "pthread_mutex_lock(&gil->lock);" */
 		mtx == 0 -> mtx = me;
-		/* C: src/handoff.c bfsgil_yield: "thread_set_yield_request(self, 0);" */
+		/* C: src/core/handoff.c bfsgil_yield: "thread_set_yield_request(self, 0);" */
 		yreq[me] = false;
-		/* C: src/handoff.c bfsgil_yield: "first = runq_peek_earliest(&gil->runq);" */
+		/* C: src/core/handoff.c bfsgil_yield: "first = runq_peek_earliest(&gil->runq);" */
 		if
 		/* an interruption kept for this wait: give way, and do not wait
-		 * C: src/handoff.c bfsgil_yield: "if (first != NULL && self->interrupt_pending) {"
-		 * C: src/handoff.c bfsgil_yield: "struct bfsgil_thread *to = gil_handoff(gil, self, now);"
-		 * C: src/handoff.c bfsgil_yield: "self->interrupt_pending = false;"
-		 * C: src/handoff.c bfsgil_yield: "gil_watch(gil, NULL, now); pthread_mutex_unlock(&gil->lock);" */
+		 * C: src/core/handoff.c bfsgil_yield: "if (first != NULL && self->interrupt_pending) {"
+		 * C: src/core/handoff.c bfsgil_yield: "struct bfsgil_thread *to = gil_handoff(gil, self, now);"
+		 * C: src/core/handoff.c bfsgil_yield: "self->interrupt_pending = false;"
+		 * C: src/core/handoff.c bfsgil_yield: "gil_watch(gil, NULL, now); pthread_mutex_unlock(&gil->lock);" */
 		:: QLEN > 0 && pend[me] -> pend[me] = false; handoff_decide(); k = K_LEFT; goto handoff_post
-		/* C: src/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) {" */
-		/* C: src/handoff.c bfsgil_yield: "gil_enqueue(gil, self, thread_queue_key(self), now); to = gil_handoff(gil, self, now);" */
+		/* C: src/core/handoff.c bfsgil_yield: "if (first != NULL && self->slice.deadline >= first->deadline) {" */
+		/* C: src/core/handoff.c bfsgil_yield: "gil_enqueue(gil, self, thread_queue_key(self), now); to = gil_handoff(gil, self, now);" */
 		:: QLEN > 0 && !pend[me] -> inq[me] = true; handoff_decide(); k = K_WAIT; goto handoff_post
 		/* model: policy, our deadline is still the earliest */
-		/* C: src/handoff.c bfsgil_yield: "if (first != NULL) gil_watch(gil, NULL, now); else policy_start(&self->slice, POLICY_UNTIMED);" */
+		/* C: src/core/handoff.c bfsgil_yield: "if (first != NULL) gil_watch(gil, NULL, now); else policy_start(&self->slice, POLICY_UNTIMED);" */
 		:: QLEN > 0 && !pend[me] -> k = K_HOLD; goto watch_tail
-		/* C: src/handoff.c bfsgil_yield: "pthread_mutex_unlock(&gil->lock); pthread_setcancelstate(cancel, NULL); return 0;" */
+		/* C: src/core/handoff.c bfsgil_yield: "pthread_mutex_unlock(&gil->lock); pthread_setcancelstate(cancel, NULL); return 0;" */
 		:: QLEN == 0 -> mtx = 0; enter_cs(); goto holding
 		fi
 	};
 
 	/* ---- gil_handoff's post, then on by k (mutex held) ---- */
 handoff_post:
-	/* C: src/handoff.c gil_handoff: "park_post(&to->park, PARK_GRANT);" */
-	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/core/handoff.c gil_handoff: "park_post(&to->park, PARK_GRANT);" */
+	/* C: src/core/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[to]; pw[to] = old | GRANT };
 	atomic {
-		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		/* C: src/core/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
 		if
 		:: (old & ASLEEP) != 0 -> fsleep[to] = false
 		:: else -> skip
@@ -675,7 +691,7 @@ handoff_post:
 #endif
 		to = 0;
 		if
-		/* C: src/handoff.c bfsgil_yield: "gil_watch(gil, self, now); err = gil_wait_for_grant(gil, self, now, to, to->id, 0, &woke);" */
+		/* C: src/core/handoff.c bfsgil_yield: "gil_watch(gil, self, now); err = gil_wait_for_grant(gil, self, now, to, to->id, 0, &woke);" */
 		:: k == K_WAIT -> k = 0; goto yield_wait
 		:: else -> goto watch_tail
 		fi
@@ -694,32 +710,32 @@ watch_tail:
 	};
 	/* ---- gil_watch's poke of w, then unlock, then on by k ---- */
 poke_tail:
-	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/core/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[w]; pw[w] = old | POKE };
 	atomic {
-		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		/* C: src/core/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
 		if
 		:: (old & ASLEEP) != 0 -> fsleep[w] = false
 		:: else -> skip
 		fi;
 		old = 0;
 		w = 0;
-		/* C: src/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
-		/* C: src/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
-		/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_release_slow: "pthread_mutex_unlock(&gil->lock); if (gil_hooked(gil, BFSGIL_EVENT_RELEASED)) hook_send_own_at(self, BFSGIL_EVENT_RELEASED, now, to, to_id); return 0;" */
+		/* C: src/core/handoff.c gil_acquire_slow: "out: pthread_mutex_unlock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
 		mtx = 0;
 		continue_k()
 	};
 
 	/* ---- gil_wait_for_grant: park_wait(&self->park, timed, until) ---- */
 park_cas:
-	/* C: src/handoff.c gil_wait_for_grant: "posted = park_wait(&self->park, until != UINT64_MAX, until);" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "posted = park_wait(&self->park, until != UINT64_MAX, until);" */
 	atomic {
-		/* C: src/park_futex.c park_wait: "uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire), got;" */
-		/* C: src/park_futex.c park_wait: "while (!(v & PARK_FLAGS) && !timed_out) {" */
-		/* C: src/park_futex.c park_wait: "if (!(v & PARK_ASLEEP)) {" */
-		/* C: src/park_futex.c park_wait: "if (!atomic_compare_exchange_weak_explicit( &p->word, &v, v | PARK_ASLEEP," */
-		/* C: src/park_futex.c park_wait: "continue; v |= PARK_ASLEEP;" */
+		/* C: src/core/park_futex.c park_wait: "uint32_t v = atomic_load_explicit(&p->word, memory_order_acquire), got;" */
+		/* C: src/core/park_futex.c park_wait: "while (!(v & PARK_FLAGS) && !timed_out) {" */
+		/* C: src/core/park_futex.c park_wait: "if (!(v & PARK_ASLEEP)) {" */
+		/* C: src/core/park_futex.c park_wait: "if (!atomic_compare_exchange_weak_explicit( &p->word, &v, v | PARK_ASLEEP," */
+		/* C: src/core/park_futex.c park_wait: "continue; v |= PARK_ASLEEP;" */
 		/* (the load is folded into the CAS, which reloads when it fails) */
 		v = pw[me];
 		if
@@ -734,7 +750,7 @@ park_sleep:
 	:: else -> skip
 	fi;
 #else
-	/* C: src/park_futex.c futex_sleep: "return syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expect," */
+	/* C: src/core/park_futex.c futex_sleep: "return syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, expect," */
 	atomic {
 		if
 		:: pw[me] == v -> fsleep[me] = true
@@ -744,7 +760,7 @@ park_sleep:
 #endif
 	if
 	/* woken by a FUTEX_WAKE, or EAGAIN: reload, look again */
-	/* C: src/park_futex.c park_wait: "timed_out = futex_sleep(&p->word, v, timed, until_ns); v = atomic_load_explicit(&p->word, memory_order_acquire);" */
+	/* C: src/core/park_futex.c park_wait: "timed_out = futex_sleep(&p->word, v, timed, until_ns); v = atomic_load_explicit(&p->word, memory_order_acquire);" */
 	:: atomic {
 		!fsleep[me] -> v = pw[me];
 		if
@@ -754,7 +770,7 @@ park_sleep:
 		fi
 	   }
 	/* a timed wait times out, at any moment */
-	/* C: src/park_futex.c futex_sleep: "timed ? &until : NULL, NULL, FUTEX_BITSET_MATCH_ANY) != 0 && errno == ETIMEDOUT;" */
+	/* C: src/core/park_futex.c futex_sleep: "timed ? &until : NULL, NULL, FUTEX_BITSET_MATCH_ANY) != 0 && errno == ETIMEDOUT;" */
 	:: atomic { timed && fsleep[me] && TIMER_OK -> fsleep[me] = false; timed_out = true; goto park_consume }
 	fi;
 park_consume:
@@ -765,38 +781,38 @@ park_consume:
 		:: else -> got = pw[me] & FLAGS; pw[me] = 0
 		fi;
 #else
-		/* C: src/park_futex.c park_wait: "got = atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel) & PARK_FLAGS;" */
+		/* C: src/core/park_futex.c park_wait: "got = atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel) & PARK_FLAGS;" */
 		got = pw[me] & FLAGS;
 		pw[me] = 0;
 #endif
 		v = 0;
 		if
-		/* C: src/park_futex.c park_wait: "if (got != 0 || timed_out) return got;" */
+		/* C: src/core/park_futex.c park_wait: "if (got != 0 || timed_out) return got;" */
 		:: got != 0 || timed_out -> timed_out = false; timed = false
-		/* C: src/park_futex.c park_wait: "v = 0;" */
+		/* C: src/core/park_futex.c park_wait: "v = 0;" */
 		:: else -> goto park_cas
 		fi
 	};
 
 	/* ---- gil_wait_for_grant, after park_wait ---- */
 	if
-	/* C: src/handoff.c gil_wait_for_grant: "if (posted & PARK_GRANT) {" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "if (posted & PARK_GRANT) {" */
 	:: atomic {
 		(got & GRANT) != 0 ->
-		/* C: src/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "BFSGIL_DEBUG_ASSERT(gil_state_holder(atomic_load_explicit( &gil->state, memory_order_acquire)) == self);" */
 		assert(HOLDER(gstate) == me);
-		/* C: src/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed);" */
-		/* C: src/handoff.c gil_wait_for_grant: "*woke = now; return 0;" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "atomic_store_explicit(&self->woke_at, now, memory_order_relaxed);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "*woke = now; return 0;" */
 		asleep_mark[me] = false;
 		got = 0;
 		enter_cs();
 		goto holding
 	   }
-	/* C: src/handoff.c gil_wait_for_grant: "if (posted & PARK_CANCEL) {" */
-	/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, clock_now_ns(), EINTR); return EINTR;" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "if (posted & PARK_CANCEL) {" */
+	/* C: src/core/handoff.c gil_wait_for_grant: "thread_send_left(self, clock_now_ns(), EINTR); return EINTR;" */
 	:: atomic { (got & (GRANT | CANCEL)) == CANCEL -> got = 0; gone_without(); goto next_round }
 	:: atomic {
-		/* C: src/handoff.c gil_wait_for_grant: "pthread_mutex_lock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "pthread_mutex_lock(&gil->lock);" */
 		(got & (GRANT | CANCEL)) == 0 && mtx == 0 -> mtx = me;
 		if
 #ifdef MUTANT_TIMEOUT_IGNORES_GRANT
@@ -804,12 +820,12 @@ park_consume:
 		:: tmo && inq[me] -> got = 0; leave_decide(me); leave_next()
 		:: tmo && !inq[me] -> got = 0; mtx = 0; gone_without(); goto next_round
 #endif
-		/* C: src/handoff.c gil_wait_for_grant: "if (!runq_queued(&self->node)) continue;" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "if (!runq_queued(&self->node)) continue;" */
 		:: !inq[me] -> skip
 		/* model: time, now >= timeout_at */
-		/* C: src/handoff.c gil_wait_for_grant: "if (timeout_at != 0 && now >= timeout_at) { gil_leave_queue(gil, self, now);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "if (timeout_at != 0 && now >= timeout_at) { gil_leave_queue(gil, self, now);" */
 		:: inq[me] && tmo -> got = 0; leave_decide(me); leave_next()
-		/* C: src/handoff.c gil_wait_for_grant: "if (gil->watcher == self && now >= self->watch_until) { gil->watcher = NULL; gil_watch(gil, self, now);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "if (gil->watcher == self && now >= self->watch_until) { gil->watcher = NULL; gil_watch(gil, self, now);" */
 		:: inq[me] && watcher == me && DUE_OK && (!tmo || NOT_YET_OK) ->
 			watcher = 0;
 			gil_watch_decide(me, MAYWAIT, true)
@@ -828,8 +844,8 @@ park_consume:
 leave_store:
 	atomic {
 		leave_store_word();
-		/* C: src/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
-		/* C: src/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "gil_leave_queue(gil, self, now); pthread_mutex_unlock(&gil->lock);" */
+		/* C: src/core/handoff.c gil_wait_for_grant: "thread_send_left(self, now, ETIMEDOUT); return ETIMEDOUT;" */
 		mtx = 0;
 		gone_without();
 		goto next_round
@@ -849,7 +865,7 @@ proctype interrupter(byte me)
 	byte t, w, h, holder, old;
 
 	atomic {
-		/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_lock(&gil->lock);" */
+		/* C: src/core/handoff.c bfsgil_interrupt: "pthread_mutex_lock(&gil->lock);" */
 		mtx == 0 -> mtx = me;
 		/* model: which thread it interrupts */
 		if
@@ -858,23 +874,23 @@ proctype interrupter(byte me)
 		:: NT > 2 -> t = 3
 		fi;
 		if
-		/* C: src/handoff.c bfsgil_interrupt: "if (runq_queued(&t->node)) { gil_leave_queue(gil, t, clock_now_ns());" */
+		/* C: src/core/handoff.c bfsgil_interrupt: "if (runq_queued(&t->node)) { gil_leave_queue(gil, t, clock_now_ns());" */
 		:: inq[t] -> leave_decide(t)
-		/* C: src/handoff.c bfsgil_interrupt: "} else { t->interrupt_pending = true; }" */
+		/* C: src/core/handoff.c bfsgil_interrupt: "} else { t->interrupt_pending = true; }" */
 		:: else -> pend[t] = true;
 #ifdef MUTANT_INTERRUPT_UNQUEUED
 			goto irq_cancel		/* model: mutant, the cancel is posted anyway */
 #endif
-			/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
+			/* C: src/core/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
 			t = 0; mtx = 0; goto irq_done
 		fi
 	};
 	if
 	/* gil_leave_queue's gil_watch pokes w */
-	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/core/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	:: atomic { w != 0 -> old = pw[w]; pw[w] = old | POKE };
 	   atomic {
-		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		/* C: src/core/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
 		if
 		:: (old & ASLEEP) != 0 -> fsleep[w] = false
 		:: else -> skip
@@ -884,24 +900,24 @@ proctype interrupter(byte me)
 	   }
 	/* gil_leave_queue emptied the queue: the holder alone */
 	:: atomic { holder != 0 -> leave_store_word() }
-	/* C: src/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
-	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/core/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
+	/* C: src/core/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	:: atomic { w == 0 && holder == 0 -> old = pw[t]; pw[t] = old | CANCEL; goto irq_wake }
 	fi;
 irq_cancel:
-	/* C: src/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
-	/* C: src/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
+	/* C: src/core/handoff.c bfsgil_interrupt: "park_post(&t->park, PARK_CANCEL);" */
+	/* C: src/core/park_futex.c park_post: "old = atomic_fetch_or_explicit(&p->word, flags, memory_order_acq_rel);" */
 	atomic { old = pw[t]; pw[t] = old | CANCEL };
 irq_wake:
 	atomic {
-		/* C: src/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
+		/* C: src/core/park_futex.c park_post: "if (old & PARK_ASLEEP) syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);" */
 		if
 		:: (old & ASLEEP) != 0 -> fsleep[t] = false
 		:: else -> skip
 		fi;
 		old = 0;
 		t = 0;
-		/* C: src/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
+		/* C: src/core/handoff.c bfsgil_interrupt: "pthread_mutex_unlock(&gil->lock); return 0;" */
 		mtx = 0
 	};
 irq_done:
@@ -929,7 +945,7 @@ init
  * No lost wake-up, as an invariant of every state: the lock is never
  * free while someone is queued (a queued thread sleeps until a handoff,
  * and only a holder hands off), and whenever the mutex is free
- * GIL_WAITERS is set exactly when the queue is non-empty (src/gil.h: a
+ * GIL_WAITERS is set exactly when the queue is non-empty (src/core/gil.h: a
  * release fast path that succeeds past a queued waiter would leave it
  * asleep).  The lock is never lost: once every thread has finished all
  * its rounds, it is free and nobody is queued.  The monitor can move

@@ -76,7 +76,8 @@ WATCHER_NEVER_DUE liveness
 LEAVE_KEEPS_WAITERS leave2
 LEAVE_NO_WATCH leave3
 TIMEOUT_IGNORES_GRANT leave2
-INTERRUPT_UNQUEUED leave2'
+INTERRUPT_UNQUEUED leave2
+TAKEBACK_IGNORES_INTERRUPT leave3'
 
 # pan NAME CHECK OPT [SPIN_DEFINES...]: build and run one check of the
 # model in $work/NAME: CHECK is safety, liveness, leave3, leave2 or

@@ -480,6 +480,12 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 	if (atomic_load_explicit(&holder->woke_at, memory_order_relaxed) !=
 	    POLICY_ASLEEP)
 		return false;
+	/* Interrupted while its grant was on its way: the grant stands
+	 * (bfsgil_interrupt).  Taken back and queued again, it would wait
+	 * on, the interruption kept for some later wait (the model found
+	 * it). */
+	if (holder->interrupt_pending)
+		return false;
 	if (key != GIL_URGENT &&
 	    !gil_should_ask(gil, holder, key, now, &view))
 		return false;
@@ -847,7 +853,9 @@ bfsgil_release(bfsgil_thread_t *self)
 		return thread_release_watched(self);
 	expect = (uintptr_t)self;
 	/* Succeeds only if nobody waited during the whole hold (GIL_WAITERS,
-	 * once set, stays until a handoff), so there is nothing to charge. */
+	 * once set, stays until a handoff, or until the last waiter leaves
+	 * the queue, which charges nothing either), so there is nothing to
+	 * charge. */
 	BFSGIL_HAPPENS_BEFORE(&self->gil->state);
 	if (atomic_compare_exchange_strong_explicit(&self->gil->state, &expect, 0,
 						    memory_order_release,
