@@ -146,8 +146,23 @@ latency_run(const struct plan *p, const struct policy *pol, enum workload wl,
 	n = client_ping(port, duration_ns, PING_INTERVAL_NS, grace_ns(p), rtt,
 			lost);
 	atomic_store(&stop, 1);
-	send_quit(port);
-	BENCH_CHECK(pthread_join(io.thread, NULL));
+	/* Again every 100 ms until it is read: behind a lock that starves
+	 * the I/O thread (fifo beside a CPU-bound thread), 5 s of pings
+	 * overflow the socket's buffer, and a quit sent once can be
+	 * dropped with them (a full run hung so). */
+	for (;;) {
+		struct timespec until;
+
+		send_quit(port);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(io.thread, NULL, &until) == 0)
+			break;
+	}
 	for (int i = 0; i < nthreads; i++)
 		worker_join(&w[i]);
 	pthread_barrier_destroy(&start);
