@@ -284,14 +284,14 @@ START_TEST(short_holds_past_the_share_lose_the_kept_deadline)
 	/* Off the lock 1 ms, then 5 us of it, 99 others waiting: 5 us of
 	 * a 1.005 ms window is under its share (10 us). */
 	policy_occupy(&s, t + MS, t + MS + 5000);
-	ck_assert(!policy_over_share(&s, t + MS + 5000, ONE, 99));
+	ck_assert(!policy_over_share(&s, t + MS + 5000, SLICE, ONE, 99));
 	/* Straight back, queued 2 ms (left out of the window), then
 	 * 10 us more: 15 us of 1.015 ms is over. */
 	policy_waited(&s, t + MS + 5000, t + 3 * MS + 5000);
 	policy_occupy(&s, t + 3 * MS + 5000, t + 3 * MS + 15000);
-	ck_assert(policy_over_share(&s, t + 3 * MS + 15000, ONE, 99));
+	ck_assert(policy_over_share(&s, t + 3 * MS + 15000, SLICE, ONE, 99));
 	/* Nobody waiting: nobody to be fair to. */
-	ck_assert(!policy_over_share(&s, t + 3 * MS + 15000, ONE, 0));
+	ck_assert(!policy_over_share(&s, t + 3 * MS + 15000, SLICE, ONE, 0));
 }
 END_TEST
 
@@ -309,7 +309,7 @@ START_TEST(an_io_thread_off_the_lock_keeps_its_deadline)
 
 		policy_waited(&s, asked, asked + 20000);
 		policy_occupy(&s, asked + 20000, asked + 100000);
-		ck_assert_msg(!policy_over_share(&s, asked + 100000, ONE, 4),
+		ck_assert_msg(!policy_over_share(&s, asked + 100000, SLICE, ONE, 4),
 			      "lost its deadline at ping %d", i);
 	}
 	ck_assert_uint_eq(s.deadline, t + SLICE);
@@ -326,7 +326,7 @@ START_TEST(a_first_turn_straight_from_the_queue_is_over)
 	policy_request(&s, t, SLICE, ONE);
 	policy_waited(&s, t, t + 3 * MS);
 	policy_occupy(&s, t + 3 * MS, t + 3 * MS + 1000);
-	ck_assert(policy_over_share(&s, t + 3 * MS + 1000, ONE, 1));
+	ck_assert(policy_over_share(&s, t + 3 * MS + 1000, SLICE, ONE, 1));
 }
 END_TEST
 
@@ -339,14 +339,14 @@ START_TEST(nice_weights_the_share)
 	/* 4 ms off the lock, then 2 ms on it, one other waiting: a share
 	 * of 3 ms at nice 0. */
 	policy_occupy(&s, t + 4 * MS, t + 6 * MS);
-	ck_assert(!policy_over_share(&s, t + 6 * MS, ONE, 1));
+	ck_assert(!policy_over_share(&s, t + 6 * MS, SLICE, ONE, 1));
 	/* nice 5 (ratio 1.61): 1.86 ms. */
-	ck_assert(policy_over_share(&s, t + 6 * MS, policy_prio_ratio(5), 1));
+	ck_assert(policy_over_share(&s, t + 6 * MS, SLICE, policy_prio_ratio(5), 1));
 	/* 2.5 ms more: 4.5 ms of 8.5; over at nice 0 (4.25 ms), not at
 	 * nice -5 (6.85 ms). */
 	policy_occupy(&s, t + 6 * MS, t + 8500000);
-	ck_assert(policy_over_share(&s, t + 8500000, ONE, 1));
-	ck_assert(!policy_over_share(&s, t + 8500000, policy_prio_ratio(-5), 1));
+	ck_assert(policy_over_share(&s, t + 8500000, SLICE, ONE, 1));
+	ck_assert(!policy_over_share(&s, t + 8500000, SLICE, policy_prio_ratio(-5), 1));
 }
 END_TEST
 
@@ -360,19 +360,88 @@ START_TEST(a_pushed_deadline_keeps_the_rest_of_the_slice)
 	policy_occupy(&s, t, t + MS);
 	ck_assert_uint_eq(policy_charge(&s, t + MS, SLICE, ONE), 0);
 	policy_waited(&s, t, t + MS);
+	/* Not late yet: a push leaves the deadline as it is. */
 	policy_push_deadline(&s, t + 2 * MS, SLICE, ONE);
-	ck_assert_uint_eq(s.deadline, t + 2 * MS + SLICE);
-	ck_assert_uint_eq(s.left, SLICE - MS);	/* not a fresh slice */
+	ck_assert_uint_eq(s.deadline, t + SLICE);
+	/* Late: the deadline becomes now, no earlier; the rest of the
+	 * slice stays (not a fresh slice). */
+	policy_push_deadline(&s, t + 7 * MS, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + 7 * MS);
+	ck_assert_uint_eq(s.left, SLICE - MS);
 	ck_assert_uint_eq(s.issued, t + 2 * MS);
-	ck_assert_uint_eq(s.occupied, 0);
-	ck_assert_uint_eq(s.waited, 0);
+	/* The share's history stays with the slice. */
+	ck_assert_uint_eq(s.share_from, t);
+	ck_assert_uint_eq(s.occupied, MS);
+	ck_assert_uint_eq(s.waited, MS);
 	/* Untimed holds occupy nothing. */
 	policy_occupy(&s, POLICY_UNTIMED, t + 3 * MS);
-	ck_assert_uint_eq(s.occupied, 0);
-	/* A reissue is a fresh slice. */
+	ck_assert_uint_eq(s.occupied, MS);
+	/* A reissue is a fresh slice, and a fresh history. */
 	policy_reissue(&s, t + 4 * MS, SLICE, ONE);
 	ck_assert_uint_eq(s.left, SLICE);
 	ck_assert_uint_eq(s.deadline, t + 4 * MS + SLICE);
+	ck_assert_uint_eq(s.share_from, t + 4 * MS);
+	ck_assert_uint_eq(s.occupied, 0);
+	ck_assert_uint_eq(s.waited, 0);
+}
+END_TEST
+
+/* An I/O thread that fell behind (its next packet already waiting, as
+ * a ping client catching up sends it) comes straight back for a few
+ * turns: its history off the lock keeps it under its share, where a
+ * window restarted at each push would push it at every turn. */
+START_TEST(an_io_thread_catching_up_keeps_its_deadline)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS, d;
+
+	policy_request(&s, t, SLICE, ONE);
+	for (int i = 1; i <= 100; i++) {	/* a second of pings */
+		uint64_t got = t + (uint64_t)i * 10 * MS;
+
+		policy_occupy(&s, got, got + 80000);
+	}
+	/* Pushed once (say its first turn, or one after a long wait). */
+	policy_push_deadline(&s, t + 1010 * MS - 50000, SLICE, ONE);
+	d = s.deadline;
+	/* Then ten back to back, queued 1 ms behind 2 CPU threads each. */
+	for (int i = 0; i < 10; i++) {
+		uint64_t asked = t + 1010 * MS + (uint64_t)i * 1100000;
+
+		policy_waited(&s, asked, asked + MS);
+		policy_occupy(&s, asked + MS, asked + MS + 100000);
+		ck_assert_msg(!policy_over_share(&s, asked + MS + 100000, SLICE, ONE, 2),
+			      "pushed at catch-up turn %d", i);
+	}
+	ck_assert_uint_eq(s.deadline, d);
+}
+END_TEST
+
+/* A thread that waited a slice or more for its turn did not jump the
+ * queue: never over, however little it was off the lock (an I/O thread
+ * behind CPU-bound threads, its next packet always there). */
+START_TEST(a_thread_that_waited_a_slice_is_not_over)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	policy_waited(&s, t, t + 10 * MS);
+	policy_occupy(&s, t + 10 * MS, t + 10 * MS + 50000);
+	ck_assert(!policy_over_share(&s, t + 10 * MS + 50000, SLICE, ONE, 2));
+	/* The same after a short wait: over. */
+	policy_waited(&s, t + 10 * MS + 60000, t + 10 * MS + 70000);
+	policy_occupy(&s, t + 10 * MS + 70000, t + 10 * MS + 120000);
+	ck_assert(policy_over_share(&s, t + 10 * MS + 120000, SLICE, ONE, 2));
+	/* Nice scales the wait that counts as a turn: at nice -10 (0.39)
+	 * a 2.5 ms wait is more than its slice. */
+	policy_waited(&s, t + 11 * MS, t + 13500000);
+	policy_occupy(&s, t + 13500000, t + 14100000);
+	ck_assert(!policy_over_share(&s, t + 14100000, SLICE,
+				     policy_prio_ratio(-10), 2));
+	ck_assert(policy_over_share(&s, t + 14100000, SLICE, ONE, 2));
+	policy_no_wait(&s);
+	ck_assert_uint_eq(s.last_wait, 0);
 }
 END_TEST
 
@@ -388,6 +457,7 @@ START_TEST(a_slice_that_runs_out_restarts_the_share)
 	ck_assert_uint_eq(policy_charge(&s, t + 7 * MS, SLICE, ONE), 1);
 	/* The new slice began at t + 5 ms; 2 ms of it held. */
 	ck_assert_uint_eq(s.issued, t + 5 * MS);
+	ck_assert_uint_eq(s.share_from, t + 5 * MS);
 	ck_assert_uint_eq(s.occupied, 2 * MS);
 	ck_assert_uint_eq(s.waited, 0);
 }
@@ -401,8 +471,8 @@ START_TEST(a_huge_share_window_does_not_overflow)
 	s.occupied = 3600ull * 1000 * MS;	/* an hour */
 	/* Ten years later, one other waiting: far from over. */
 	ck_assert(!policy_over_share(&s, 10ull * 365 * 86400 * 1000 * MS,
-				     policy_prio_ratio(-20), 1));
-	ck_assert(!policy_over_share(&s, UINT64_MAX, ONE, 1));
+				     SLICE, policy_prio_ratio(-20), 1));
+	ck_assert(!policy_over_share(&s, UINT64_MAX, SLICE, ONE, 1));
 }
 END_TEST
 
@@ -434,6 +504,8 @@ make_suite(void)
 		{ "share_first_turn", a_first_turn_straight_from_the_queue_is_over, 10 },
 		{ "share_nice", nice_weights_the_share, 10 },
 		{ "share_push", a_pushed_deadline_keeps_the_rest_of_the_slice, 10 },
+		{ "share_catch_up", an_io_thread_catching_up_keeps_its_deadline, 10 },
+		{ "share_waited_turn", a_thread_that_waited_a_slice_is_not_over, 10 },
 		{ "share_slice_end", a_slice_that_runs_out_restarts_the_share, 10 },
 		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
 	};

@@ -252,13 +252,14 @@ BFSGIL_API uint64_t bfsgil_thread_id(const bfsgil_thread_t *self);
  * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
  * a slice that began 2 ms ago).  If it did not run out, the caller keeps
  * what is left and its deadline, so that when it asks again it can
- * preempt a CPU-bound holder: unless, with others waiting, it has had
- * more than its share of the lock since that deadline was issued (an
- * equal part among itself and the waiters, weighted by nice, of the
- * time since less the time it spent queued; its turns counted from
- * each handoff to it).  Then its deadline moves to one issued now,
- * behind every waiter of equal nice, and it keeps the rest of its
- * slice: a thread that comes straight
+ * preempt a CPU-bound holder: unless, with others waiting, its last
+ * wait was shorter than a slice and it has had more than its share of
+ * the lock since its slice began (an equal part among itself and the
+ * waiters, weighted by nice, of the time since less the time it spent
+ * queued; its turns counted from each handoff to it).  Then a deadline
+ * that has passed moves to now, behind every waiter whose deadline has
+ * passed too, and it keeps the rest of its slice: a thread that comes
+ * straight
  * back for many short holds takes turns with the others rather than
  * keep ahead of them, while an I/O thread, off the lock most of the
  * time, keeps its deadline.  If anyone waits, the lock goes straight to

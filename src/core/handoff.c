@@ -91,7 +91,7 @@ thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 	counter_add(&t->counters.contended_hold_ns, held);
 	if (expired)
 		counter_add(&t->counters.slice_expiries, expired);
-	else if (policy_over_share(&t->slice, now, ratio, others)) {
+	else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
 		policy_push_deadline(&t->slice, now, slice_ns, ratio);
 		counter_add(&t->counters.share_expiries, 1);
 	}
@@ -570,6 +570,7 @@ gil_acquire_slow(struct bfsgil_thread *self, uint64_t timeout_at)
 			policy_request(&self->slice, now, gil_slice_ns(gil),
 				       thread_ratio(self));
 			policy_start(&self->slice, POLICY_UNTIMED);
+			policy_no_wait(&self->slice);
 			/* Our slice, as the fast path publishes it. */
 			BFSGIL_HAPPENS_BEFORE(&gil->state);
 			if (atomic_compare_exchange_strong_explicit(
@@ -630,6 +631,7 @@ gil_acquire_slow(struct bfsgil_thread *self, uint64_t timeout_at)
 	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
 	key = thread_queue_key(self);
 	if (gil_take_back(gil, self, holder, key, now)) {
+		policy_no_wait(&self->slice);
 		thread_count_wait(self, now, now);
 		from = holder;
 		from_id = holder->id;
@@ -665,6 +667,7 @@ thread_acquire_fast(struct bfsgil_thread *self)
 		/* Written before the CAS that makes us holder, so that a
 		 * waiter that sees us as holder sees our slice too. */
 		policy_start(&self->slice, POLICY_UNTIMED);
+		policy_no_wait(&self->slice);
 		BFSGIL_HAPPENS_BEFORE(&gil->state);
 		if (atomic_compare_exchange_strong_explicit(
 			    &gil->state, &s, (uintptr_t)self,

@@ -43,6 +43,7 @@ policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	s->left = slice_ns;
 	s->deadline = policy_deadline(now, slice_ns, ratio);
 	s->issued = now;
+	s->share_from = now;
 	s->occupied = 0;
 	s->waited = 0;
 }
@@ -51,10 +52,14 @@ void
 policy_push_deadline(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		     uint32_t ratio)
 {
-	s->deadline = policy_deadline(now, slice_ns, ratio);
-	s->issued = now;
-	s->occupied = 0;
-	s->waited = 0;
+	uint64_t span = (slice_ns * ratio) >> POLICY_RATIO_SHIFT;
+
+	if (s->deadline >= now)
+		return;
+	s->deadline = now;
+	/* As if issued a span ago, so that a nice change (gil_renice)
+	 * recomputes this deadline. */
+	s->issued = now > span ? now - span : 0;
 }
 
 void
@@ -67,19 +72,21 @@ policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now)
 void
 policy_waited(struct policy_slice *s, uint64_t from, uint64_t now)
 {
-	if (now > from)
-		s->waited += now - from;
+	s->last_wait = now > from ? now - from : 0;
+	s->waited += s->last_wait;
 }
 
 bool
-policy_over_share(const struct policy_slice *s, uint64_t now, uint32_t ratio,
-		  uint64_t others)
+policy_over_share(const struct policy_slice *s, uint64_t now,
+		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
 {
-	uint64_t window = now > s->issued ? now - s->issued : 0;
+	uint64_t window = now > s->share_from ? now - s->share_from : 0;
 	uint64_t allowance;
 
 	if (others == 0)
 		return false;	/* nobody to be fair to */
+	if (s->last_wait >= ((slice_ns * ratio) >> POLICY_RATIO_SHIFT))
+		return false;	/* it waited its turn */
 	window = window > s->waited ? window - s->waited : 0;
 	allowance = window / (others + 1);
 	/* An allowance of 2^48 ns (three days) or more is past anything
@@ -133,6 +140,7 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	s->left = slice_ns - over;
 	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
 	s->issued = refill_at;
+	s->share_from = refill_at;
 	/* What it held of the new slice: its share counts from there. */
 	s->occupied = over;
 	s->waited = 0;

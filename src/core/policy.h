@@ -25,16 +25,19 @@
  * POLICY_UNTIMED while nobody waits and so nothing is counted.  @left ==
  * 0 means "no slice yet": a thread that never ran.  @occupied is the
  * lock's wall time this thread has had while others waited since
- * @issued, handoffs to it included: what its turns cost the others;
- * @waited the time it spent queued since @issued (policy_over_share).
+ * @share_from (when its slice began), handoffs to it included: what its
+ * turns cost the others; @waited the time it spent queued since then
+ * (policy_over_share).
  */
 struct policy_slice {
 	uint64_t deadline;
 	uint64_t left;
 	uint64_t start;
 	uint64_t issued;
+	uint64_t share_from;
 	uint64_t occupied;
 	uint64_t waited;
+	uint64_t last_wait;	/* its last stint in the queue */
 };
 
 /* @start of a holder nobody waits for.  Charging from it charges nothing:
@@ -82,10 +85,20 @@ uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 void policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		    uint32_t ratio);
 
-/* Move the deadline to one issued at @now, keeping what is left of the
- * slice: the thread goes behind the waiters of equal nice, and has the
- * rest of its slice when its turn comes (a fresh slice would reward a
- * CPU-bound thread for being preempted).  Its share restarts at @now. */
+/* Move a deadline that has passed to @now, keeping what is left of the
+ * slice (a fresh slice would reward a CPU-bound thread for being
+ * preempted): the thread loses what it had gained by being late, and
+ * goes behind every waiter whose deadline has passed too, which in a
+ * crowd of short holders is everyone who has waited longer; a deadline
+ * still ahead is left as it is.  Pushed to now + slice instead, an I/O
+ * thread pushed once behind 4 CPU-bound threads waited out all of them
+ * (20 ms) and fell further behind (p90 of 30 ms where it had 0.2 ms).
+ * Its share's history is kept:
+ * restarted at each push, the window of the next release would hold
+ * only the time since, and an I/O thread that falls behind (its next
+ * packet already there, as a ping client catching up sends it) would
+ * be pushed at every turn, behind every CPU-bound thread, and never
+ * catch up: a 2 ms tail became a 40 ms median. */
 void policy_push_deadline(struct policy_slice *s, uint64_t now,
 			  uint64_t slice_ns, uint32_t ratio);
 
@@ -93,12 +106,20 @@ void policy_push_deadline(struct policy_slice *s, uint64_t now,
  * add that to @occupied (nothing if @from is POLICY_UNTIMED). */
 void policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now);
 
-/* The thread waited in the queue from @from to @now. */
+/* The thread got the lock without waiting: its last wait was none. */
+static inline void
+policy_no_wait(struct policy_slice *s)
+{
+	s->last_wait = 0;
+}
+
+/* The thread waited in the queue from @from to @now, and was handed the
+ * lock: its last wait. */
 void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
 
 /*
- * Has the thread had more than its share of the lock since its deadline
- * was issued, as of @now with @others threads waiting?
+ * Has the thread had more than its share of the lock since its slice
+ * began, as of @now with @others threads waiting?
  *
  * BFS lets a thread that gives the lock up early keep its deadline, so
  * that it can preempt when it comes back from I/O.  But a thread that
@@ -109,7 +130,7 @@ void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
  * I/O thread is off the lock, blocked in recv, nearly all that time; a
  * thread that comes straight back holds it nearly all that time.
  *
- * So the window is the time since @issued less the time spent queued
+ * So the window is the time since @share_from less the time spent queued
  * (@waited), and the share an equal part of it among the @others + 1,
  * weighted by nice (a nice -20 thread may take 1/0.149 as much, a nice
  * 19 one 1/6.1).  Time queued is left out of the window, or a thread
@@ -118,12 +139,23 @@ void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
  * handoff to the thread, as the others wait through the handoff too.
  * A release that finds the thread over its share moves its deadline
  * (policy_push_deadline) behind every waiter of equal nice.  A thread's
- * first turn after its deadline was issued is always over (its window
- * is that turn), so a newly started I/O thread preempts from its second
- * request on.
+ * first turn in a slice is always over (its window is that turn), so a
+ * newly started I/O thread preempts from its second request on.  The
+ * history goes with the slice (policy_charge, policy_reissue): what a
+ * thread did off the lock long ago buys at most what is left of one
+ * slice.
+ *
+ * A thread whose last wait for the lock lasted a slice (x prio_ratio)
+ * or more is never over: it did not jump the queue, it waited its turn.
+ * Without this an I/O thread whose client had fallen behind (the next
+ * packet already there at each release, so no time off the lock) was
+ * pushed at every turn behind the CPU-bound threads, waited two slices
+ * a packet and never caught up: a 40 ms median where the lock had kept
+ * 0.1 ms.  A thread that takes many short turns ahead of others gets
+ * them with short waits, and is pushed at the first.
  */
 bool policy_over_share(const struct policy_slice *s, uint64_t now,
-		       uint32_t ratio, uint64_t others);
+		       uint64_t slice_ns, uint32_t ratio, uint64_t others);
 
 /* The holder's deadline as of @now: its own if its slice has not run out,
  * else the one it would have been reissued, even though nobody charged it
