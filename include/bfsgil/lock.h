@@ -316,10 +316,11 @@ bfsgil_should_yield(const bfsgil_thread_t *self)
  * bfsgil_set_nice - set the thread's nice level, -20 (most urgent) to 19.
  *
  * As in BFS, nice scales only the deadline offset: prio_ratio grows by 10%
- * per level, nice 0 = 1.0.  Applies at once: the thread's current
- * deadline becomes the one it would have had with @nice when it was
- * issued, a waiting thread moves to its new place in the queue, and the
- * holder is asked to give way if that now puts a waiter first.  May be
+ * per level, nice 0 = 1.0.  A waiting thread's deadline becomes at once
+ * the one it would have had with @nice when it was issued, it moves to
+ * its new place in the queue, and the holder is asked to give way if
+ * that now puts it first.  A thread that holds the lock or does not
+ * wait keeps its current deadline; its next one uses @nice.  May be
  * called from any thread; takes the internal mutex briefly.
  *
  * Returns 0; EINVAL if @self is NULL; ERANGE if @nice is outside -20..19.

@@ -772,14 +772,21 @@ gil_renice(struct bfsgil_thread *t)
 	uintptr_t s;
 
 	pthread_mutex_lock(&gil->lock);
-	if (t->slice.left != 0)
-		t->slice.deadline = policy_deadline(t->slice.issued,
-						    gil_slice_ns(gil),
-						    thread_ratio(t));
-	if (runq_queued(&t->node) && t->node.deadline != GIL_URGENT) {
-		runq_remove(&gil->runq, &t->node);
-		t->node.deadline = t->slice.deadline;
-		runq_push(&gil->runq, &t->node);
+	/* Only a queued thread's: it does not look at its slice until it
+	 * is handed the lock, under this mutex.  A holder or a thread off
+	 * the lock reads its own without it (its events' deadline, its
+	 * fast path), so its deadline is left to be reissued with the new
+	 * ratio (TSan, on the stress test's renicing chaos thread). */
+	if (runq_queued(&t->node)) {
+		if (t->slice.left != 0)
+			t->slice.deadline = policy_deadline(
+				t->slice.issued, gil_slice_ns(gil),
+				thread_ratio(t));
+		if (t->node.deadline != GIL_URGENT) {
+			runq_remove(&gil->runq, &t->node);
+			t->node.deadline = t->slice.deadline;
+			runq_push(&gil->runq, &t->node);
+		}
 	}
 	s = atomic_load_explicit(&gil->state, memory_order_relaxed);
 	if (s & GIL_WAITERS)
