@@ -445,7 +445,7 @@ START_TEST(a_thread_that_waited_a_slice_is_not_over)
 }
 END_TEST
 
-START_TEST(a_slice_that_runs_out_restarts_the_share)
+START_TEST(a_slice_that_runs_out_halves_the_share_history)
 {
 	struct policy_slice s = { 0 };
 	uint64_t t = 1000 * MS;
@@ -455,11 +455,13 @@ START_TEST(a_slice_that_runs_out_restarts_the_share)
 	policy_waited(&s, t - MS, t);
 	policy_occupy(&s, t, t + 7 * MS);
 	ck_assert_uint_eq(policy_charge(&s, t + 7 * MS, SLICE, ONE), 1);
-	/* The new slice began at t + 5 ms; 2 ms of it held. */
+	/* The new slice began at t + 5 ms; 2 ms of it held, counted in
+	 * full; the 5 ms window before it, the 5 ms held in it and the
+	 * 1 ms waited count half. */
 	ck_assert_uint_eq(s.issued, t + 5 * MS);
-	ck_assert_uint_eq(s.share_from, t + 5 * MS);
-	ck_assert_uint_eq(s.occupied, 2 * MS);
-	ck_assert_uint_eq(s.waited, 0);
+	ck_assert_uint_eq(s.share_from, t + 5 * MS - 5 * MS / 2);
+	ck_assert_uint_eq(s.occupied, 2 * MS + 5 * MS / 2);
+	ck_assert_uint_eq(s.waited, MS / 2);
 }
 END_TEST
 
@@ -473,6 +475,108 @@ START_TEST(a_huge_share_window_does_not_overflow)
 	ck_assert(!policy_over_share(&s, 10ull * 365 * 86400 * 1000 * MS,
 				     SLICE, policy_prio_ratio(-20), 1));
 	ck_assert(!policy_over_share(&s, UINT64_MAX, SLICE, ONE, 1));
+}
+END_TEST
+
+/* policy_within_share is policy_over_share's measure without its
+ * exemption: a CPU-bound thread that waited out the others' slices and
+ * then held its whole slice is past its share, waited or not. */
+START_TEST(a_whole_slice_held_after_a_long_wait_is_past_the_share)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	policy_waited(&s, t, t + 15 * MS);
+	policy_start(&s, t + 15 * MS);
+	policy_occupy(&s, t + 15 * MS, t + 20 * MS);
+	/* Exempt from the push: its last wait was three slices... */
+	ck_assert(!policy_over_share(&s, t + 20 * MS, SLICE, ONE, 3));
+	/* ...but 5 ms held of 5 ms not queued, against a quarter. */
+	ck_assert(!policy_within_share(&s, t + 20 * MS, ONE, 3));
+	/* Nobody waiting: nobody to be fair to. */
+	ck_assert(policy_within_share(&s, t + 20 * MS, ONE, 0));
+}
+END_TEST
+
+/* An I/O thread: 50 us held per 10 ms for a second is within a fifth. */
+START_TEST(light_use_is_within_the_share)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS, at = t;
+
+	policy_request(&s, t, SLICE, ONE);
+	for (int i = 0; i < 100; i++, at += 10 * MS)
+		policy_occupy(&s, at, at + 50000);
+	ck_assert(policy_within_share(&s, at, ONE, 4));
+	/* Nice 19 may take 1/6.1 of that fifth (3.3%): 0.5% is within. */
+	ck_assert(policy_within_share(&s, at, policy_prio_ratio(19), 4));
+	/* Held all the while instead, it is not. */
+	policy_occupy(&s, t, at);
+	ck_assert(!policy_within_share(&s, at, ONE, 4));
+}
+END_TEST
+
+/* A slice that ran out is reissued from the old deadline, not from now,
+ * when that is earlier; never later than from now. */
+START_TEST(keeping_its_place_reissues_from_the_old_deadline)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS, old;
+
+	policy_request(&s, t, SLICE, ONE);
+	old = s.deadline;
+	policy_start(&s, t + 900 * MS);
+	ck_assert_uint_eq(policy_charge(&s, t + 906 * MS, SLICE, ONE), 1);
+	ck_assert_uint_eq(s.deadline, t + 905 * MS + SLICE);
+	policy_keep_place(&s, old, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, old + SLICE);
+	ck_assert_uint_eq(s.issued, old);
+	/* The rest of the new slice, and its share's start, are the
+	 * charge's. */
+	ck_assert_uint_eq(s.left, SLICE - MS);
+	ck_assert_uint_eq(s.share_from, t + 905 * MS - 905 * MS / 2);
+	/* An old deadline a span or less before the new one changes
+	 * nothing. */
+	old = s.deadline;
+	policy_keep_place(&s, old, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, old);
+	/* The span is nice-weighted. */
+	s.deadline = t + 2000 * MS;
+	policy_keep_place(&s, t, SLICE, policy_prio_ratio(5));
+	ck_assert_uint_eq(s.deadline,
+			  t + ((SLICE * policy_prio_ratio(5)) >> POLICY_RATIO_SHIFT));
+}
+END_TEST
+
+/* The first turn after a slice's end is judged with the share's history
+ * halved, not dropped: an I/O thread holding 1.2 ms in every 6 beside 3
+ * waiters (a fifth of the lock, its share a quarter; first 30 ms off
+ * it) stays within it.  Measured from the slice's end alone (7 ms, 2.2
+ * ms of it held), it was over, and pushed behind every CPU-bound
+ * thread. */
+START_TEST(the_turn_after_a_slice_end_keeps_the_history)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS, expired = 0, end = 0;
+
+	policy_request(&s, t, SLICE, ONE);
+	for (int i = 0; i < 6; i++) {
+		uint64_t start = t + 30 * MS + i * 6 * MS, n;
+
+		end = start + 1200000;
+		policy_waited(&s, start - 10000, start);
+		policy_start(&s, start);
+		policy_occupy(&s, start, end);
+		n = policy_charge(&s, end, SLICE, ONE);
+		expired += n;
+		if (n == 0)
+			ck_assert_msg(!policy_over_share(&s, end, SLICE, ONE, 3),
+				      "turn %d over its share", i);
+	}
+	/* The fifth turn used up the slice; the sixth came after it. */
+	ck_assert_uint_eq(expired, 1);
+	ck_assert(policy_within_share(&s, end, ONE, 3));
 }
 END_TEST
 
@@ -506,8 +610,12 @@ make_suite(void)
 		{ "share_push", a_pushed_deadline_keeps_the_rest_of_the_slice, 10 },
 		{ "share_catch_up", an_io_thread_catching_up_keeps_its_deadline, 10 },
 		{ "share_waited_turn", a_thread_that_waited_a_slice_is_not_over, 10 },
-		{ "share_slice_end", a_slice_that_runs_out_restarts_the_share, 10 },
+		{ "share_slice_end", a_slice_that_runs_out_halves_the_share_history, 10 },
 		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
+		{ "share_within_waited", a_whole_slice_held_after_a_long_wait_is_past_the_share, 10 },
+		{ "share_within_light", light_use_is_within_the_share, 10 },
+		{ "keep_place", keeping_its_place_reissues_from_the_old_deadline, 10 },
+		{ "share_after_slice_end", the_turn_after_a_slice_end_keeps_the_history, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), NULL, NULL);

@@ -457,6 +457,107 @@ START_TEST(a_holder_that_ignores_a_request_is_asked_again)
 }
 END_TEST
 
+/*
+ * An I/O thread's slice runs out too, after enough short turns; beside
+ * CPU-bound threads, whose deadlines lag the clock by slices, it must
+ * keep its place (policy_keep_place), not be reissued a deadline a span
+ * from now, behind all of them.  Here it holds 2 ms in every 12 (within
+ * a quarter, with 3 waiting), so its 20 ms slice runs out every ten
+ * turns.  From its first slice's end on, each release's kept deadline
+ * (RELEASED) must have passed by then: reissued from now, it would lie
+ * a slice ahead, and the turn after each slice's end would wait out one
+ * or two CPU-bound slices.  At most one turn may wait a slice (an
+ * outside stall on a loaded machine); without the rule three do.  Its
+ * first turns may wait: a new thread's first deadline is a span from its
+ * first request, behind the others'.
+ */
+#define KEEP_ROUNDS 40
+#define KEEP_CPU 3
+
+static bfsgil_thread_t *keep_io;
+static uint64_t keep_released[KEEP_ROUNDS][2];	/* time, deadline */
+static atomic_uint keep_n;
+
+static void
+record_io_release(const struct bfsgil_event *ev, void *data)
+{
+	unsigned n = atomic_load_explicit(&keep_n, memory_order_relaxed);
+
+	(void)data;
+	/* Own events: sent by the I/O thread alone. */
+	if (ev->thread != keep_io || n >= KEEP_ROUNDS)
+		return;
+	keep_released[n][0] = ev->time_ns;
+	keep_released[n][1] = ev->deadline_ns;
+	atomic_store_explicit(&keep_n, n + 1, memory_order_relaxed);
+}
+
+START_TEST(an_io_thread_whose_slice_runs_out_keeps_its_place)
+{
+	const uint64_t slice = 20 * MS;
+	pthread_t cpu[KEEP_CPU];
+	struct bfsgil_stats st;
+	uint64_t longest = 0;
+	int slow = 0;		/* turns that waited a slice or more */
+	int first_end = -1;	/* the release at which a slice first ran out */
+
+	atomic_store(&cpu_stop, 0);
+	atomic_store(&cpu_started, 0);
+	atomic_store(&keep_n, 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", slice / US), 0);
+	ck_assert_int_eq(bfsgil_attach(gil, &keep_io), 0);
+	ck_assert_int_eq(bfsgil_hook_add(gil, BFSGIL_EVENT_RELEASED,
+					 record_io_release, NULL), 0);
+	for (int i = 0; i < KEEP_CPU; i++)
+		cpu[i] = harness_spawn(cpu_main, NULL);
+	wait_for_cpu_threads(KEEP_CPU);
+	for (int i = 0; i < KEEP_ROUNDS; i++) {
+		uint64_t asked, waited;
+
+		harness_block_ns(10 * MS);	/* its "recv" */
+		asked = harness_now_ns();
+		ck_assert_int_eq(bfsgil_acquire(keep_io), 0);
+		waited = harness_now_ns() - asked;
+		if (first_end >= 0 && waited > longest)
+			longest = waited;
+		if (first_end >= 0 && waited >= slice)
+			slow++;
+		harness_burn_ns(2 * MS);	/* handle the packet */
+		ck_assert_int_eq(bfsgil_release(keep_io), 0);
+		ck_assert_int_eq(bfsgil_thread_stats(keep_io, &st), 0);
+		if (first_end < 0 && st.slice_expiries != 0)
+			first_end = i;
+	}
+	atomic_store(&cpu_stop, 1);
+	for (int i = 0; i < KEEP_CPU; i++)
+		harness_join(cpu[i]);
+	ck_assert_int_eq(bfsgil_hook_remove(gil, record_io_release, NULL), 0);
+	ck_assert_int_eq(bfsgil_thread_stats(keep_io, &st), 0);
+	fprintf(stderr, "sched: io beside %d cpu: %llu slices ran out, the "
+		"first at turn %d; after it %d turns waited a slice, the "
+		"longest %llu us (slice %llu us)\n", KEEP_CPU,
+		(unsigned long long)st.slice_expiries, first_end, slow,
+		(unsigned long long)(longest / US),
+		(unsigned long long)(slice / US));
+	/* 80 ms held of 20 ms slices, the first gone by turn 20: the
+	 * rule was exercised, more than once. */
+	ck_assert_int_ge(first_end, 0);
+	ck_assert_int_lt(first_end, KEEP_ROUNDS / 2);
+	ck_assert_uint_ge(st.slice_expiries, 2);
+	ck_assert_uint_eq(atomic_load(&keep_n), KEEP_ROUNDS);
+	for (int i = first_end; i < KEEP_ROUNDS; i++)
+		ck_assert_msg(keep_released[i][1] <= keep_released[i][0],
+			      "release %d: deadline %llu us after it", i,
+			      (unsigned long long)((keep_released[i][1] -
+						    keep_released[i][0]) / US));
+	/* What that buys: no turn waits out a CPU-bound slice (a
+	 * preemption takes well under a millisecond). */
+	ck_assert_msg(slow <= 1, "%d turns waited a slice (%llu us) or more",
+		      slow, (unsigned long long)(slice / US));
+	ck_assert_int_eq(bfsgil_detach(keep_io), 0);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -470,6 +571,7 @@ make_suite(void)
 		{ "many_short_holders", many_short_holders_are_all_served, 60 },
 		{ "many_short_holders_no_preempt", many_short_holders_are_all_served_without_preemption, 60 },
 		{ "asked_again", a_holder_that_ignores_a_request_is_asked_again, 30 },
+		{ "io_keeps_place", an_io_thread_whose_slice_runs_out_keeps_its_place, 60 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

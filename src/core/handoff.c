@@ -78,20 +78,28 @@ gil_should_ask(const struct bfsgil *gil, const struct bfsgil_thread *holder,
 static void
 thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 {
-	uint64_t expired, held, slice_ns = gil_slice_ns(t->gil);
+	uint64_t expired, held, slice_ns = gil_slice_ns(t->gil), before;
 	uint32_t ratio = thread_ratio(t);
+	bool within;
 
 	/* From the handoff, not from the wake-up: the others waited
 	 * through both. */
 	policy_occupy(&t->slice, t->slice.start, now);
 	t->slice = thread_slice_view(t, now);
 	held = now > t->slice.start ? now - t->slice.start : 0;
+	before = t->slice.deadline;
+	/* Judged on the slice that ends here, before the charge starts a
+	 * new one. */
+	within = others != 0 && policy_within_share(&t->slice, now, ratio,
+						    others);
 	expired = policy_charge(&t->slice, now, slice_ns, ratio);
 
 	counter_add(&t->counters.contended_hold_ns, held);
-	if (expired)
+	if (expired) {
 		counter_add(&t->counters.slice_expiries, expired);
-	else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
+		if (expired == 1 && within)
+			policy_keep_place(&t->slice, before, slice_ns, ratio);
+	} else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
 		policy_push_deadline(&t->slice, now, slice_ns, ratio);
 		counter_add(&t->counters.share_expiries, 1);
 	}

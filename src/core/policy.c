@@ -77,24 +77,45 @@ policy_waited(struct policy_slice *s, uint64_t from, uint64_t now)
 }
 
 bool
-policy_over_share(const struct policy_slice *s, uint64_t now,
-		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
+policy_within_share(const struct policy_slice *s, uint64_t now,
+		    uint32_t ratio, uint64_t others)
 {
 	uint64_t window = now > s->share_from ? now - s->share_from : 0;
 	uint64_t allowance;
 
 	if (others == 0)
-		return false;	/* nobody to be fair to */
-	if (s->last_wait >= ((slice_ns * ratio) >> POLICY_RATIO_SHIFT))
-		return false;	/* it waited its turn */
+		return true;	/* nobody to be fair to */
 	window = window > s->waited ? window - s->waited : 0;
 	allowance = window / (others + 1);
 	/* An allowance of 2^48 ns (three days) or more is past anything
 	 * held, and would overflow the scaling. */
 	if (allowance >> (64 - POLICY_RATIO_SHIFT) != 0)
-		return false;
+		return true;
 	allowance = (allowance << POLICY_RATIO_SHIFT) / ratio;
-	return s->occupied > allowance;
+	return s->occupied <= allowance;
+}
+
+bool
+policy_over_share(const struct policy_slice *s, uint64_t now,
+		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
+{
+	if (s->last_wait >= ((slice_ns * ratio) >> POLICY_RATIO_SHIFT))
+		return false;	/* it waited its turn */
+	return !policy_within_share(s, now, ratio, others);
+}
+
+void
+policy_keep_place(struct policy_slice *s, uint64_t old_deadline,
+		  uint64_t slice_ns, uint32_t ratio)
+{
+	uint64_t span = (slice_ns * ratio) >> POLICY_RATIO_SHIFT;
+
+	if (old_deadline + span >= s->deadline)
+		return;
+	s->deadline = old_deadline + span;
+	/* As if issued a span before it, so that a nice change
+	 * (gil_renice) recomputes this deadline. */
+	s->issued = old_deadline;
 }
 
 void
@@ -140,10 +161,22 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	s->left = slice_ns - over;
 	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
 	s->issued = refill_at;
-	s->share_from = refill_at;
-	/* What it held of the new slice: its share counts from there. */
-	s->occupied = over;
-	s->waited = 0;
+	/* The share's history (policy_over_share) is halved, not dropped:
+	 * measured afresh, the first turns of a slice would be judged over
+	 * a window of a few milliseconds, and an I/O thread that holds 1 ms
+	 * in 6 beside 3 others (a sixth, its share a quarter) was found
+	 * over it at the first turn after its slice ran out, and pushed
+	 * behind every CPU-bound thread.  Halved at each slice, a thread's
+	 * past counts for less and less: one long idle before it turned
+	 * CPU-bound keeps it within its share for a few slices, not for as
+	 * long as it was idle.  What it held of the new slice counts in
+	 * full. */
+	s->share_from = refill_at - (refill_at > s->share_from
+					     ? (refill_at - s->share_from) / 2
+					     : 0);
+	s->occupied = (s->occupied > over ? (s->occupied - over) / 2 : 0) +
+		      over;
+	s->waited /= 2;
 	return expired;
 }
 

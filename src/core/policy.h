@@ -25,7 +25,8 @@
  * POLICY_UNTIMED while nobody waits and so nothing is counted.  @left ==
  * 0 means "no slice yet": a thread that never ran.  @occupied is the
  * lock's wall time this thread has had while others waited since
- * @share_from (when its slice began), handoffs to it included: what its
+ * @share_from (when its first slice began, moved half-way to each
+ * slice's end since: policy_charge), handoffs to it included: what its
  * turns cost the others; @waited the time it spent queued since then
  * (policy_over_share).
  */
@@ -76,8 +77,10 @@ uint64_t policy_running_start(uint64_t start, uint64_t woke_at, uint64_t now);
 /* The thread stops holding at @now: charge now - start to the slice.  Each
  * time the slice runs out, a fresh one starts at that instant with a new
  * deadline from that instant, so a thread that held for several slices
- * ends with the deadline of its last one.  @start becomes @now.  Returns
- * how many slices ran out. */
+ * ends with the deadline of its last one (policy_keep_place may then
+ * move it earlier).  The share's history (policy_over_share) is halved
+ * at a slice's end, and what was held of the new slice added in full.
+ * @start becomes @now.  Returns how many slices ran out. */
 uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		       uint32_t ratio);
 
@@ -156,6 +159,32 @@ void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
  */
 bool policy_over_share(const struct policy_slice *s, uint64_t now,
 		       uint64_t slice_ns, uint32_t ratio, uint64_t others);
+
+/* The measure policy_over_share applies, without its exemption for a
+ * thread that waited a slice: has the thread had at most its share of
+ * the lock since its slice began, as of @now with @others threads
+ * waiting?  True if nobody waits. */
+bool policy_within_share(const struct policy_slice *s, uint64_t now,
+			 uint32_t ratio, uint64_t others);
+
+/*
+ * The slice of a thread that was within its share ran out
+ * (policy_charge) and was reissued a deadline a span from then: make it
+ * a span from its old deadline, @old_deadline, instead, if that is
+ * earlier.  Deadlines of threads that take turns with whole slices lag
+ * behind the clock: with N of them each waits the others' N - 1 slices
+ * for its next turn, so its deadline, a span from when its last slice
+ * ran out, is (N - 2) slices past when that turn comes.  A deadline a
+ * span from now is behind all of them.  An I/O thread whose slice ran
+ * out after a hundred short turns (5 ms of 50 us each: one ping in a
+ * hundred) then waited out the slices of every CPU-bound thread but the
+ * holder: p99 round trips of 4 to 8 ms beside 4 of them, 15 ms in the
+ * trace.  From its old deadline it keeps the place its light use earned
+ * it; one that took more than its share (a CPU-bound thread, whose
+ * turns are its whole slice) is reissued from now, as BFS does.
+ */
+void policy_keep_place(struct policy_slice *s, uint64_t old_deadline,
+		       uint64_t slice_ns, uint32_t ratio);
 
 /* The holder's deadline as of @now: its own if its slice has not run out,
  * else the one it would have been reissued, even though nobody charged it
