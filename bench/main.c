@@ -216,6 +216,7 @@ main(int argc, char **argv)
 	const char *json = NULL, *trace = NULL, *trace_svg = NULL;
 	enum trace_scene scene = SCENE_CONVOY;
 	long trace_ms = 60, trace_threads = 0, latency_ms = 0, rounds = 0;
+	const char *env;
 	char command[1024], *end;
 	struct machine m;
 	int tests = T_LATENCY | T_THROUGHPUT | T_FAIRNESS | T_COST | T_MANY;
@@ -340,6 +341,18 @@ main(int argc, char **argv)
 			argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+	env = getenv("BFSGIL_BENCH_IO_SLICE_US");
+	if (env != NULL) {
+		long us = strtol(env, &end, 10);
+
+		if (*env == '\0' || *end != '\0' || us < 100 || us > 100000) {
+			fprintf(stderr, "bfsgil-bench: BFSGIL_BENCH_IO_SLICE_US "
+				"wants 100 to 100000 (microseconds), not '%s'\n",
+				env);
+			return 2;
+		}
+		p.io_kernel_slice_ns = (uint64_t)us * 1000u;
 	}
 	p.rounds = rounds ? (int)rounds : p.quick ? 1 : 2;
 	/* The throughput targets' sign test needs five rounds to call a

@@ -29,6 +29,9 @@ struct plan {
 	 * a full run's p99 from at least 1,000 pings (rounds x this / 10 ms;
 	 * a p99 of 100 is the second-largest round trip). */
 	uint64_t latency_cpu_ns;
+	/* The kernel time slice the latency test's I/O thread asks for
+	 * (BFSGIL_BENCH_IO_SLICE_US), 0 for the kernel's default. */
+	uint64_t io_kernel_slice_ns;
 	/* --latency-only: just the cpu workload beside these thread counts
 	 * (0 entries: the full table). */
 	int latency_counts[4];
