@@ -71,7 +71,9 @@ enum bfsgil_event_type {
 	BFSGIL_EVENT_DETACH = 1u << 5,
 	/* Own: the thread stopped waiting at @time_ns without the lock,
 	 * and left the queue: @reason is ETIMEDOUT (bfsgil_timedacquire)
-	 * or EINTR (bfsgil_interrupt). */
+	 * or EINTR (bfsgil_interrupt).  Sent only after WAIT: an acquire
+	 * that fails before it queues (a time-out already past, an
+	 * interruption kept from before the call) sends neither. */
 	BFSGIL_EVENT_LEFT = 1u << 6,
 };
 
