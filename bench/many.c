@@ -5,7 +5,12 @@
  * stop; alone, and beside 2 CPU-bound threads.  For each run: the
  * transfers (acquisitions, all holders together) per second, how many
  * holders were served at all, Jain's index over their acquisition
- * counts, and the longest any of them waited for the lock.
+ * counts, and the longest any of them waited for the lock.  Beside the
+ * CPU-bound threads, also their share of the lock: their opcodes in the
+ * window against what one such thread does alone under the same policy
+ * in the same round, so that transfers can be judged per second of the
+ * holders' own time (a policy that keeps the CPU-bound threads off the
+ * lock makes more transfers by starving them).
  *
  * The longest wait is judged against the time a full turn of N holders
  * should take, so each round also measures each policy's transfer time:
@@ -94,6 +99,8 @@ struct outcome {
 				 * once all had arrived */
 	double max_wait_ms;	/* the longest single wait of any holder */
 	double handed_percent;	/* acquisitions that changed hands */
+	double cpu_ops_per_s;	/* the CPU-bound threads' opcodes, all
+				 * together; 0 without them */
 };
 
 static inline bool
@@ -235,7 +242,8 @@ run(const struct policy *pol, int nholders, int ncpu, int hold_opcodes,
 	pthread_attr_t attr;
 	struct holder *h;
 	double *acq;
-	uint64_t t0, t1, total = 0, max_wait = 0;
+	uint64_t t0, t1, total = 0, max_wait = 0, c0 = 0, c1 = 0;
+	uint64_t at0 = 0, at1 = 1;
 	int created, err = 0;
 
 	h = aligned_alloc(CACHELINE, (size_t)nholders * sizeof(*h));
@@ -281,7 +289,11 @@ run(const struct policy *pol, int nholders, int ncpu, int hold_opcodes,
 	pthread_barrier_wait(&start);
 	gate_open(&r, 1);
 	t0 = now_ns();
+	if (ncpu > 0)
+		c0 = workers_ops(cpu, ncpu, &at0);
 	sleep_ns(duration_ns);	/* the measurement window */
+	if (ncpu > 0)
+		c1 = workers_ops(cpu, ncpu, &at1);
 	t1 = now_ns();
 	atomic_store_explicit(&r.stop_at, t1, memory_order_relaxed);
 	atomic_store_explicit(&r.stop, 1, memory_order_release);
@@ -304,6 +316,7 @@ run(const struct policy *pol, int nholders, int ncpu, int hold_opcodes,
 	}
 	out->per_s = (double)total / ((double)(t1 - t0) / 1e9);
 	out->handed_per_s = (double)r.handed / ((double)(t1 - t0) / 1e9);
+	out->cpu_ops_per_s = (double)(c1 - c0) / ((double)(at1 - at0) / 1e9);
 	/* Nobody served at all is as unfair as it gets. */
 	{
 		double counted = 0;
@@ -414,11 +427,45 @@ time_transfers(const struct policy *pol, int hold_opcodes,
 	       (double)(pa[0].acquisitions + pa[1].acquisitions);
 }
 
-/* What every row of one policy shares: its transfer time per round; the
- * free 2-thread loop's time per acquisition, and how many of those
- * changed hands. */
+/*
+ * What one CPU-bound thread does alone under @pol, opcodes per second,
+ * over @duration_ns once it is under way: the measure of the lock's whole
+ * time in CPU-bound work, against which a run's CPU-bound threads' share
+ * is read.
+ */
+static double
+cpu_alone_ops_per_s(const struct policy *pol, uint64_t duration_ns)
+{
+	struct worker w;
+	pthread_barrier_t start;
+	atomic_int stop = 0;
+	uint64_t c0, c1, at0, at1;
+	void *lock;
+
+	BENCH_CHECK(pol->create(&lock));
+	BENCH_CHECK(pthread_barrier_init(&start, NULL, 2));
+	w = (struct worker){ .pol = pol, .lock = lock, .kind = WL_CPU,
+			     .stop = &stop, .start = &start, .index = 0 };
+	worker_start(&w);
+	pthread_barrier_wait(&start);
+	sleep_ns(duration_ns / 10);	/* under way */
+	c0 = workers_ops(&w, 1, &at0);
+	sleep_ns(duration_ns);
+	c1 = workers_ops(&w, 1, &at1);
+	atomic_store_explicit(&stop, 1, memory_order_release);
+	worker_join(&w);
+	pthread_barrier_destroy(&start);
+	pol->destroy(lock);
+	return at1 > at0 ? (double)(c1 - c0) / ((double)(at1 - at0) / 1e9)
+			 : 0;
+}
+
+/* What every row of one policy shares: per round, its transfer time, one
+ * CPU-bound thread's opcodes per second alone, the free 2-thread loop's
+ * time per acquisition, and how many of those changed hands. */
 struct entry {
 	const struct policy *pol;
+	double cpu_alone[MAX_ROUNDS];	/* cpu_alone_ops_per_s() */
 	double transfer_ns[MAX_ROUNDS];
 	double loop_ns[MAX_ROUNDS];
 	double loop_handed[MAX_ROUNDS];
@@ -485,7 +532,9 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 	double per_s[MAX_ROUNDS], served[MAX_ROUNDS], jain[MAX_ROUNDS];
 	double wait[MAX_ROUNDS], handed[MAX_ROUNDS], tr[MAX_ROUNDS];
 	double handed_per_s[MAX_ROUNDS], turn[MAX_ROUNDS];
+	double cpu_share[MAX_ROUNDS], own[MAX_ROUNDS];
 	size_t n = (size_t)rounds;
+	bool beside = backgrounds[b] == WL_CPU;
 	double transfer_ns, turn_ns;
 
 	for (size_t i = 0; i < n; i++) {
@@ -499,6 +548,14 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 		handed_per_s[i] = o->handed_per_s;
 		turn[i] = o->per_s > 0 ? 1e9 / o->per_s : NAN;
 		tr[i] = e->transfer_ns[i];
+		/* The CPU-bound threads' share of the lock, and the holders'
+		 * transfers per second of the rest, their own time. */
+		cpu_share[i] = beside && e->cpu_alone[i] > 0
+			? o->cpu_ops_per_s / e->cpu_alone[i] : 0;
+		/* (A share read as 99% or more, noise on a lock the CPU-bound
+		 * threads all but kept, is taken as 99%.) */
+		own[i] = o->handed_per_s /
+			 (1 - (cpu_share[i] < 0.99 ? cpu_share[i] : 0.99));
 	}
 	result_set(r, "seconds", (double)p->many_ns / 1e9);
 	result_set(r, "rounds", rounds);
@@ -512,6 +569,18 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 	result_set(r, "handed_percent", median(handed, n));
 	set_spread(r, "handed_per_s", "handed_per_s_min", "handed_per_s_max",
 		   handed_per_s, n);
+	if (beside) {
+		set_spread(r, "cpu_share_percent", "cpu_share_min_percent",
+			   "cpu_share_max_percent", cpu_share, n);
+		result_set(r, "cpu_share_percent",
+			   100 * result_get(r, "cpu_share_percent"));
+		result_set(r, "cpu_share_min_percent",
+			   100 * result_get(r, "cpu_share_min_percent"));
+		result_set(r, "cpu_share_max_percent",
+			   100 * result_get(r, "cpu_share_max_percent"));
+		set_spread(r, "handed_per_own_s", "handed_per_own_s_min",
+			   "handed_per_own_s_max", own, n);
+	}
 	turn_ns = median(turn, n);
 	result_set(r, "turn_ns", turn_ns);
 	transfer_ns = median(tr, n);
@@ -530,7 +599,7 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 			   2 * ((double)counts[c] * turn_ns / 1e6 + slice_ms));
 	}
 	printf("  %-6s %5d  %-7s %9.0f [%.0f..%.0f] %5.0f [%.0f..%.0f] "
-	       "%6.4f [%.4f..%.4f] %7.1f [%.1f..%.1f] %5.1f\n",
+	       "%6.4f [%.4f..%.4f] %7.1f [%.1f..%.1f] %5.1f",
 	       backgrounds[b] == WL_CPU ? "2 cpu" : "alone", counts[c],
 	       e->pol->name, result_get(r, "transfers_per_s"),
 	       result_get(r, "transfers_per_s_min"),
@@ -541,6 +610,11 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 	       result_get(r, "max_wait_min_ms"),
 	       result_get(r, "max_wait_max_ms"),
 	       result_get(r, "handed_percent"));
+	if (beside)
+		printf(" %5.1f %9.0f\n", result_get(r, "cpu_share_percent"),
+		       result_get(r, "handed_per_own_s"));
+	else
+		printf(" %5s %9s\n", "-", "-");
 }
 
 /* Opcodes to a hold: about HOLD_NS of work on this machine. */
@@ -570,7 +644,10 @@ test_many(const struct plan *p)
 	       "[min..max].\ntransfers/s: acquisitions per second, all N "
 	       "together; served: threads with at\nleast one; Jain's index "
 	       "over the threads' acquisitions; the longest wait for\nthe "
-	       "lock (ms); how many acquisitions changed hands (%%).\n",
+	       "lock (ms); how many acquisitions changed hands (%%); beside "
+	       "the CPU-bound\nthreads, their share of the lock (%%, their "
+	       "opcodes against one such thread's\nalone) and the hand-overs "
+	       "per second of the rest, the holders' own time.\n",
 	       ops, (double)p->many_ns / 1e9, CPU_BESIDE, rounds,
 	       rounds > 1 ? "s" : "");
 	progress("many: %zu thread counts, alone and beside %d cpu, %g s "
@@ -582,6 +659,8 @@ test_many(const struct plan *p)
 
 			entries[e].transfer_ns[round] = time_transfers(
 				entries[e].pol, ops, p->many_pingpong_ns);
+			entries[e].cpu_alone[round] = cpu_alone_ops_per_s(
+				entries[e].pol, p->many_pingpong_ns);
 			run(entries[e].pol, 2, 0, ops, p->many_pingpong_ns, &o);
 			entries[e].loop_ns[round] =
 				o.per_s > 0 ? 1e9 / o.per_s : (double)NAN;
@@ -605,8 +684,9 @@ test_many(const struct plan *p)
 	for (int e = 0; e < p->npolicies; e++)
 		report_transfer(&entries[e], rounds);
 	printf("  %-6s %5s  %-7s %9s %-17s %5s %-11s %6s %-17s %7s %-11s "
-	       "%5s\n", "beside", "N", "policy", "xfers/s", " [spread]",
-	       "served", "", "Jain", "", "wait ms", "", "hand%");
+	       "%5s %5s %9s\n", "beside", "N", "policy", "xfers/s",
+	       " [spread]", "served", "", "Jain", "", "wait ms", "", "hand%",
+	       "cpu%", "hand/own");
 	for (size_t b = 0; b < NBACKGROUNDS; b++)
 		for (size_t c = 0; c < NCOUNTS; c++)
 			for (int e = 0; e < p->npolicies; e++)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RESULT_MAX_FIELDS 24
+#define RESULT_MAX_FIELDS 32
 #define RESULT_MAX_STRINGS 6
 #define RESULT_MAX_ARRAY 16
 

@@ -418,7 +418,13 @@ def section_many(rows, policies):
            "round); Jain's index over the threads' acquisitions; the "
            "longest any thread waited for the lock, a wait still going on "
            "at the end counted up to the end. The wait bound, 2 x (N x the "
-           "transfer time + the slice), is bfsgil's target.\n",
+           "transfer time + the slice), is bfsgil's target. Hand-overs/s: "
+           "the acquisitions that changed hands, which the targets judge. "
+           "Beside the CPU-bound threads, their share of the lock (their "
+           "opcodes against one such thread's alone, in the same round) "
+           "and the hand-overs per second of the rest, the N threads' own "
+           "time: a policy that keeps the CPU-bound threads off the lock "
+           "makes more hand-overs by starving them.\n",
            rounds_note(runs)]
     if pingpong:
         body = [[cell_text(r.get("policy")),
@@ -439,6 +445,8 @@ def section_many(rows, policies):
     for background in ordered([r.get("workload") for r in runs],
                               list(MANY_BACKGROUND_TEXT)):
         body = []
+        beside = any(is_num(r.get("cpu_share_percent")) for r in runs
+                     if r.get("workload") == background)
         for r in sorted((r for r in runs
                          if r.get("workload") == background),
                         key=lambda r: (thread_key(r.get("threads")),
@@ -446,6 +454,8 @@ def section_many(rows, policies):
             row = [cell_text(r.get("threads")), cell_text(r.get("policy")),
                    with_spread(r, "transfers_per_s", "transfers_per_s_min",
                                "transfers_per_s_max", rate),
+                   with_spread(r, "handed_per_s", "handed_per_s_min",
+                               "handed_per_s_max", rate),
                    served_cell(r),
                    with_spread(r, "jain", "jain_min", "jain_max", jain_text),
                    wait_cell(r)]
@@ -453,12 +463,24 @@ def section_many(rows, policies):
                 bound = r.get("wait_bound_ms")
                 row.append(f"{num(bound, 100)} ms" if is_num(bound)
                            else DASH)
+            if beside:
+                share = r.get("cpu_share_percent")
+                row.append(with_spread(
+                    r, "cpu_share_percent", "cpu_share_min_percent",
+                    "cpu_share_max_percent",
+                    lambda v: f"{v:.0f} %" if is_num(v) else DASH))
+                row.append(with_spread(r, "handed_per_own_s",
+                                       "handed_per_own_s_min",
+                                       "handed_per_own_s_max", rate)
+                           if is_num(share) else DASH)
             body.append(row)
         title = MANY_BACKGROUND_TEXT.get(background, cell_text(background))
         out.append(f"### {title}\n")
-        out.append(table(["threads", "policy", "transfers/s", "served",
-                          "Jain", "longest wait"]
-                         + (["wait bound"] if with_bound else []), body))
+        out.append(table(["threads", "policy", "transfers/s",
+                          "hand-overs/s", "served", "Jain", "longest wait"]
+                         + (["wait bound"] if with_bound else [])
+                         + (["CPU-bound share", "hand-overs/s of own time"]
+                            if beside else []), body))
     return "\n".join(s.rstrip("\n") + "\n" for s in out if s)
 
 
