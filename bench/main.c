@@ -124,6 +124,10 @@ usage(FILE *f)
 	for (int i = 0; policy_all[i] != NULL; i++)
 		fprintf(f, "  %-8s %s\n", policy_all[i]->name,
 			policy_all[i]->about);
+	fprintf(f, "\nExperiments (run only when named in --policies):\n");
+	for (int i = 0; policy_experiments[i] != NULL; i++)
+		fprintf(f, "  %-8s %s\n", policy_experiments[i]->name,
+			policy_experiments[i]->about);
 	fprintf(f, "\nThe table goes to stdout, progress to stderr.  Exit status "
 		"0 whether or not\ntargets are met (they are printed); 1 on an "
 		"error, 2 on bad usage.\n");
@@ -160,12 +164,17 @@ parse_policies(char *list, struct plan *p)
 	for (char *s = strtok(list, ","); s != NULL; s = strtok(NULL, ",")) {
 		const struct policy *pol = policy_find(s);
 
+		if (pol == NULL)
+			pol = policy_find_experiment(s);
 		if (pol == NULL) {
 			fprintf(stderr, "bfsgil-bench: no policy called '%s'\n", s);
 			return -1;
 		}
-		if (p->npolicies == PLAN_MAX_POLICIES)
+		if (p->npolicies == PLAN_MAX_POLICIES) {
+			fprintf(stderr, "bfsgil-bench: --policies: at most %d\n",
+				PLAN_MAX_POLICIES);
 			return -1;
+		}
 		p->policies[p->npolicies++] = pol;
 	}
 	return p->npolicies > 0 ? 0 : -1;

@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "work.h"
 
-#define PLAN_MAX_POLICIES 4
+#define PLAN_MAX_POLICIES 8
 #define PLAN_MAX_PEERS 5
 
 struct plan {

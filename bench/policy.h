@@ -58,11 +58,19 @@ extern const struct policy policy_bfsgil;
 extern const struct policy policy_newgil;
 extern const struct policy policy_oldgil;
 extern const struct policy policy_fifo;
+extern const struct policy policy_vtime;
 
 /* Every policy, in the order tables show them; NULL-terminated. */
 extern const struct policy *const policy_all[];
 
 /* The policy called @name, or NULL. */
 const struct policy *policy_find(const char *name);
+
+/* Sketches measured for the design, run by bfsgil-bench only when named
+ * (policy_vtime.c); not policies for hosts.  NULL-terminated. */
+extern const struct policy *const policy_experiments[];
+
+/* The experiment called @name, or NULL. */
+const struct policy *policy_find_experiment(const char *name);
 
 #endif /* BENCH_POLICY_H */
