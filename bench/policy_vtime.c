@@ -16,11 +16,17 @@
  * grown @vd, or, at the end of the holder's slice, earlier at all: the
  * earliest waiter times the slice.  A mutex, a binary heap of waiters
  * and a condvar per thread; none of bfsgil's fast paths.
+ *
+ * vtimecpu charges instead the CPU time the holder used while it held
+ * (CLOCK_THREAD_CPUTIME_ID) and a nominal 5 us for the handoff to it:
+ * time the kernel kept it off a CPU, a wake-up delayed or a holder
+ * preempted, is then not charged.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bench.h"
 #include "policy.h"
@@ -33,6 +39,7 @@ struct vt_thread {
 	pthread_cond_t cond;
 	uint64_t vd;		/* virtual deadline (pass) */
 	uint64_t start;		/* when it got the lock */
+	uint64_t cpu0;		/* its CPU time then (vtimecpu) */
 	int queued, fresh;
 	atomic_int interrupt;
 	void *udata;
@@ -44,19 +51,45 @@ struct vt {
 	struct vt_thread **heap;	/* waiters, a binary heap on vd */
 	size_t n, cap, attached;
 	uint64_t v;		/* lock's virtual time */
+	bool by_cpu;		/* vtimecpu: charge CPU time, not wall */
 	const struct policy_asker *asker;
 };
 
+/* vtimecpu's nominal cost of a handoff, charged to its receiver. */
+#define VT_HANDOFF_NS 5000
+
+static uint64_t
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int
-vt_create(void **lockp)
+vt_create_as(void **lockp, bool by_cpu)
 {
 	struct vt *g = calloc(1, sizeof(*g));
 
 	if (g == NULL)
 		return ENOMEM;
 	pthread_mutex_init(&g->mutex, NULL);
+	g->by_cpu = by_cpu;
 	*lockp = g;
 	return 0;
+}
+
+static int
+vt_create(void **lockp)
+{
+	return vt_create_as(lockp, false);
+}
+
+static int
+vt_create_cpu(void **lockp)
+{
+	return vt_create_as(lockp, true);
 }
 
 static void
@@ -175,8 +208,14 @@ vt_ask(struct vt *g)
 static void
 vt_charge(struct vt_thread *t, uint64_t now)
 {
-	if (now > t->start)
+	if (t->gil->by_cpu) {
+		uint64_t c = cpu_now();
+
+		t->vd += c - t->cpu0 + VT_HANDOFF_NS;
+		t->cpu0 = c;
+	} else if (now > t->start) {
 		t->vd += now - t->start;
+	}
 	t->start = now;
 	/* At most a slice ahead of the lock's virtual time: a hold that
 	 * the kernel stretched (the holder preempted) costs a slice at
@@ -235,6 +274,8 @@ vt_wait_turn(struct vt *g, struct vt_thread *t)
 			pthread_cond_wait(&t->cond, &g->mutex);
 		}
 	}
+	if (g->by_cpu)
+		t->cpu0 = cpu_now();
 }
 
 static void
@@ -253,6 +294,8 @@ vt_acquire(void *thread)
 	if (g->owner == NULL && g->n == 0) {
 		g->owner = t;
 		t->start = now_ns();
+		if (g->by_cpu)
+			t->cpu0 = cpu_now();
 		if (t->vd > g->v)
 			g->v = t->vd;
 	} else {
@@ -319,6 +362,20 @@ const struct policy policy_vtime = {
 	.name = "vtime",
 	.about = "deadlines that advance by the lock time used (a sketch)",
 	.create = vt_create,
+	.destroy = vt_destroy,
+	.attach = vt_attach,
+	.detach = vt_detach,
+	.acquire = vt_acquire,
+	.release = vt_release,
+	.should_yield = vt_should_yield,
+	.yield = vt_yield,
+	.set_asker = vt_set_asker,
+};
+
+const struct policy policy_vtimecpu = {
+	.name = "vtimecpu",
+	.about = "vtime, charged the holder's CPU time + 5 us a handoff",
+	.create = vt_create_cpu,
 	.destroy = vt_destroy,
 	.attach = vt_attach,
 	.detach = vt_detach,
