@@ -19,7 +19,7 @@ policy_find(const char *name)
 }
 
 const struct policy *const policy_experiments[] = {
-	&policy_vtime, &policy_vtimecpu, NULL,
+	&policy_vtime, &policy_vtimecpu, &policy_vtimecap, NULL,
 };
 
 const struct policy *

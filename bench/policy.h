@@ -60,6 +60,7 @@ extern const struct policy policy_oldgil;
 extern const struct policy policy_fifo;
 extern const struct policy policy_vtime;
 extern const struct policy policy_vtimecpu;
+extern const struct policy policy_vtimecap;
 
 /* Every policy, in the order tables show them; NULL-terminated. */
 extern const struct policy *const policy_all[];

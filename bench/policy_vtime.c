@@ -21,6 +21,13 @@
  * (CLOCK_THREAD_CPUTIME_ID) and a nominal 5 us for the handoff to it:
  * time the kernel kept it off a CPU, a wake-up delayed or a holder
  * preempted, is then not charged.
+ *
+ * vtimecap charges like vtimecpu, but a turn that ends in a release
+ * (not a yield: the thread gave the lock up on its own) 20 us at most,
+ * so that what a short turn costs cannot vary much: a thread whose
+ * turn cost more than the crowd's waits, under stride, until every
+ * other thread has been served as much.  It undercharges a thread that
+ * holds long and then releases: a sketch, not a rule.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,11 +59,16 @@ struct vt {
 	size_t n, cap, attached;
 	uint64_t v;		/* lock's virtual time */
 	bool by_cpu;		/* vtimecpu: charge CPU time, not wall */
+	bool cap_release;	/* vtimecap: a release is charged at most
+				 * VT_RELEASE_CAP_NS */
 	const struct policy_asker *asker;
 };
 
 /* vtimecpu's nominal cost of a handoff, charged to its receiver. */
 #define VT_HANDOFF_NS 5000
+/* vtimecap: what a turn that ends in a release (not a yield) costs at
+ * most. */
+#define VT_RELEASE_CAP_NS 20000
 
 static uint64_t
 cpu_now(void)
@@ -68,7 +80,7 @@ cpu_now(void)
 }
 
 static int
-vt_create_as(void **lockp, bool by_cpu)
+vt_create_as(void **lockp, bool by_cpu, bool cap_release)
 {
 	struct vt *g = calloc(1, sizeof(*g));
 
@@ -76,6 +88,7 @@ vt_create_as(void **lockp, bool by_cpu)
 		return ENOMEM;
 	pthread_mutex_init(&g->mutex, NULL);
 	g->by_cpu = by_cpu;
+	g->cap_release = cap_release;
 	*lockp = g;
 	return 0;
 }
@@ -83,13 +96,19 @@ vt_create_as(void **lockp, bool by_cpu)
 static int
 vt_create(void **lockp)
 {
-	return vt_create_as(lockp, false);
+	return vt_create_as(lockp, false, false);
 }
 
 static int
 vt_create_cpu(void **lockp)
 {
-	return vt_create_as(lockp, true);
+	return vt_create_as(lockp, true, false);
+}
+
+static int
+vt_create_cap(void **lockp)
+{
+	return vt_create_as(lockp, true, true);
 }
 
 static void
@@ -206,12 +225,14 @@ vt_ask(struct vt *g)
 
 /* Charge the holder @t up to @now (mutex held). */
 static void
-vt_charge(struct vt_thread *t, uint64_t now)
+vt_charge(struct vt_thread *t, uint64_t now, bool release)
 {
 	if (t->gil->by_cpu) {
-		uint64_t c = cpu_now();
+		uint64_t c = cpu_now(), used = c - t->cpu0 + VT_HANDOFF_NS;
 
-		t->vd += c - t->cpu0 + VT_HANDOFF_NS;
+		if (release && t->gil->cap_release && used > VT_RELEASE_CAP_NS)
+			used = VT_RELEASE_CAP_NS;
+		t->vd += used;
 		t->cpu0 = c;
 	} else if (now > t->start) {
 		t->vd += now - t->start;
@@ -313,7 +334,7 @@ vt_release(void *thread)
 
 	pthread_mutex_lock(&g->mutex);
 	now = now_ns();
-	vt_charge(t, now);
+	vt_charge(t, now, true);
 	atomic_store_explicit(&t->interrupt, 0, memory_order_relaxed);
 	vt_pass(g, now);
 	pthread_mutex_unlock(&g->mutex);
@@ -337,7 +358,7 @@ vt_yield(void *thread)
 
 	pthread_mutex_lock(&g->mutex);
 	now = now_ns();
-	vt_charge(t, now);
+	vt_charge(t, now, false);
 	atomic_store_explicit(&t->interrupt, 0, memory_order_relaxed);
 	m = vt_min(g);
 	if (m != NULL && m->vd < t->vd) {
@@ -376,6 +397,20 @@ const struct policy policy_vtimecpu = {
 	.name = "vtimecpu",
 	.about = "vtime, charged the holder's CPU time + 5 us a handoff",
 	.create = vt_create_cpu,
+	.destroy = vt_destroy,
+	.attach = vt_attach,
+	.detach = vt_detach,
+	.acquire = vt_acquire,
+	.release = vt_release,
+	.should_yield = vt_should_yield,
+	.yield = vt_yield,
+	.set_asker = vt_set_asker,
+};
+
+const struct policy policy_vtimecap = {
+	.name = "vtimecap",
+	.about = "vtimecpu, a turn that ends in a release costs 20 us at most",
+	.create = vt_create_cap,
 	.destroy = vt_destroy,
 	.attach = vt_attach,
 	.detach = vt_detach,
