@@ -243,7 +243,8 @@ run(const struct policy *pol, int nholders, int ncpu, int hold_opcodes,
 	struct holder *h;
 	double *acq;
 	uint64_t t0, t1, total = 0, max_wait = 0, c0 = 0, c1 = 0;
-	uint64_t at0 = 0, at1 = 1;
+	uint64_t at0 = 0, at1 = 1;	/* (no division by zero without
+					 * CPU-bound threads) */
 	int created, err = 0;
 
 	h = aligned_alloc(CACHELINE, (size_t)nholders * sizeof(*h));
@@ -457,7 +458,7 @@ cpu_alone_ops_per_s(const struct policy *pol, uint64_t duration_ns)
 	pthread_barrier_destroy(&start);
 	pol->destroy(lock);
 	return at1 > at0 ? (double)(c1 - c0) / ((double)(at1 - at0) / 1e9)
-			 : 0;
+			 : (double)NAN;
 }
 
 /* What every row of one policy shares: per round, its transfer time, one
@@ -499,7 +500,7 @@ report_transfer(const struct entry *e, int rounds)
 	set_spread(r, "loop_ns", "loop_min_ns", "loop_max_ns", loop, n);
 	result_set(r, "loop_handed_percent", median(handed, n));
 	result_set(r, "rounds", rounds);
-	printf("  %-7s %9.2f [%.2f..%.2f] %9.2f [%.2f..%.2f] %6.1f\n",
+	printf("  %-8s %9.2f [%.2f..%.2f] %9.2f [%.2f..%.2f] %6.1f\n",
 	       e->pol->name, result_get(r, "transfer_ns") / 1e3,
 	       result_get(r, "transfer_min_ns") / 1e3,
 	       result_get(r, "transfer_max_ns") / 1e3,
@@ -550,12 +551,15 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 		tr[i] = e->transfer_ns[i];
 		/* The CPU-bound threads' share of the lock, and the holders'
 		 * transfers per second of the rest, their own time. */
-		cpu_share[i] = beside && e->cpu_alone[i] > 0
-			? o->cpu_ops_per_s / e->cpu_alone[i] : 0;
+		cpu_share[i] = !beside ? 0
+			: e->cpu_alone[i] > 0 ? o->cpu_ops_per_s / e->cpu_alone[i]
+					      : (double)NAN;
 		/* (A share read as 99% or more, noise on a lock the CPU-bound
 		 * threads all but kept, is taken as 99%.) */
-		own[i] = o->handed_per_s /
-			 (1 - (cpu_share[i] < 0.99 ? cpu_share[i] : 0.99));
+		own[i] = isnan(cpu_share[i]) ? (double)NAN
+			 : o->handed_per_s /
+				   (1 - (cpu_share[i] < 0.99 ? cpu_share[i]
+							     : 0.99));
 	}
 	result_set(r, "seconds", (double)p->many_ns / 1e9);
 	result_set(r, "rounds", rounds);
@@ -598,7 +602,7 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 		result_set(r, "wait_bound_ms",
 			   2 * ((double)counts[c] * turn_ns / 1e6 + slice_ms));
 	}
-	printf("  %-6s %5d  %-7s %9.0f [%.0f..%.0f] %5.0f [%.0f..%.0f] "
+	printf("  %-6s %5d  %-8s %9.0f [%.0f..%.0f] %5.0f [%.0f..%.0f] "
 	       "%6.4f [%.4f..%.4f] %7.1f [%.1f..%.1f] %5.1f",
 	       backgrounds[b] == WL_CPU ? "2 cpu" : "alone", counts[c],
 	       e->pol->name, result_get(r, "transfers_per_s"),
@@ -679,11 +683,11 @@ test_many(const struct plan *p)
 	       "holding as above\n(us per acquisition, median "
 	       "[min..max]); beside it, the same 2 threads looping\nfreely, "
 	       "and how many of their acquisitions changed hands (%%).\n");
-	printf("  %-7s %9s %-15s %9s %-15s %6s\n", "policy", "transfer",
+	printf("  %-8s %9s %-15s %9s %-15s %6s\n", "policy", "transfer",
 	       " [spread]", "free loop", " [spread]", "hand%");
 	for (int e = 0; e < p->npolicies; e++)
 		report_transfer(&entries[e], rounds);
-	printf("  %-6s %5s  %-7s %9s %-17s %5s %-11s %6s %-17s %7s %-11s "
+	printf("  %-6s %5s  %-8s %9s %-17s %5s %-11s %6s %-17s %7s %-11s "
 	       "%5s %5s %9s\n", "beside", "N", "policy", "xfers/s",
 	       " [spread]", "served", "", "Jain", "", "wait ms", "", "hand%",
 	       "cpu%", "hand/own");

@@ -7,7 +7,8 @@
  * pointer, at the same cost for every policy) and yield() when it says so;
  * blocking calls are bracketed by release() and acquire().  Each policy
  * lives in its own file: policy_bfsgil.c, policy_newgil.c (CPython 3.2+),
- * policy_oldgil.c (Python 2), policy_fifo.c (Ruby's GVL).
+ * policy_oldgil.c (Python 2), policy_fifo.c (Ruby's GVL); and the
+ * experiments, run only when named, in policy_vtime.c.
  */
 #ifndef BENCH_POLICY_H
 #define BENCH_POLICY_H

@@ -12,13 +12,16 @@
  * lock goes to the earliest @vd.  A thread that comes back after time
  * off the lock is placed at most a slice behind @v (a sleeper's credit,
  * so an I/O thread still preempts).  A waiter asks the holder to give
- * way when its @vd is more than half a slice earlier than the holder's
- * grown @vd, or, at the end of the holder's slice, earlier at all: the
- * earliest waiter times the slice.  A mutex, a binary heap of waiters
- * and a condvar per thread; none of bfsgil's fast paths.
+ * way when it comes to the queue with a @vd more than half a slice
+ * earlier than the holder's grown @vd (grown by wall time, whatever the
+ * charge), or, at the end of the holder's slice, earlier at all: the
+ * earliest waiter times the slice.  An asked holder gives way if the
+ * earliest waiter's @vd is no later than its own once charged.  A
+ * mutex, a binary heap of waiters and a condvar per thread; none of
+ * bfsgil's fast paths.
  *
  * vtimecpu charges instead the CPU time the holder used while it held
- * (CLOCK_THREAD_CPUTIME_ID) and a nominal 5 us for the handoff to it:
+ * (CLOCK_THREAD_CPUTIME_ID) and, once per handoff to it, a nominal 5 us:
  * time the kernel kept it off a CPU, a wake-up delayed or a holder
  * preempted, is then not charged.
  *
@@ -47,6 +50,7 @@ struct vt_thread {
 	uint64_t vd;		/* virtual deadline (pass) */
 	uint64_t start;		/* when it got the lock */
 	uint64_t cpu0;		/* its CPU time then (vtimecpu) */
+	bool handed;		/* got it by a handoff, not yet charged */
 	int queued, fresh;
 	atomic_int interrupt;
 	void *udata;
@@ -228,7 +232,11 @@ static void
 vt_charge(struct vt_thread *t, uint64_t now, bool release)
 {
 	if (t->gil->by_cpu) {
-		uint64_t c = cpu_now(), used = c - t->cpu0 + VT_HANDOFF_NS;
+		uint64_t c = cpu_now(), used = c - t->cpu0;
+
+		if (t->handed)
+			used += VT_HANDOFF_NS;
+		t->handed = false;
 
 		if (release && t->gil->cap_release && used > VT_RELEASE_CAP_NS)
 			used = VT_RELEASE_CAP_NS;
@@ -255,6 +263,7 @@ vt_pass(struct vt *g, uint64_t now)
 	if (n == NULL)
 		return;
 	n->start = now;
+	n->handed = true;
 	if (n->vd > g->v)
 		g->v = n->vd;
 	atomic_store_explicit(&n->interrupt, 0, memory_order_relaxed);
@@ -360,8 +369,15 @@ vt_yield(void *thread)
 	now = now_ns();
 	vt_charge(t, now, false);
 	atomic_store_explicit(&t->interrupt, 0, memory_order_relaxed);
+	/* On a tie it gives way: a holder capped at v + slice
+	 * (vt_charge) and a waiter capped the same would otherwise tie
+	 * for good, the lock's virtual time moving only at handoffs.
+	 * (Moving it at yields too, as the holder's charge grows, raised
+	 * the floor of every returning thread's credit with the CPU-bound
+	 * threads' charges: 1,000 short holders beside 2 of them, 300
+	 * served.) */
 	m = vt_min(g);
-	if (m != NULL && m->vd < t->vd) {
+	if (m != NULL && m->vd <= t->vd) {
 		vt_pass(g, now);
 		vt_wait_turn(g, t);
 	}
