@@ -4,6 +4,7 @@
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -22,6 +23,10 @@ now_ns(void)
 
 /* An absolute CLOCK_MONOTONIC time @ns from now, for timed waits. */
 struct timespec timespec_after_ns(uint64_t ns);
+
+/* Initialise @cond to time its waits on CLOCK_MONOTONIC, the clock of
+ * timespec_after_ns(); 0 or an errno value. */
+int cond_init_monotonic(pthread_cond_t *cond);
 
 /* Sleep for @ns: a measurement window or a workload's blocking call,
  * never a stand-in for a condition. */

@@ -76,6 +76,14 @@ add_peers(struct plan *p, const char *python, const char *script,
 enum { T_LATENCY = 1, T_THROUGHPUT = 2, T_FAIRNESS = 4, T_COST = 8,
        T_MANY = 16 };
 
+/* A line for each policy of NULL-terminated @table: name, about. */
+static void
+list_policies(FILE *f, const struct policy *const *table)
+{
+	for (; *table != NULL; table++)
+		fprintf(f, "  %-8s %s\n", (*table)->name, (*table)->about);
+}
+
 static void
 usage(FILE *f)
 {
@@ -121,13 +129,9 @@ usage(FILE *f)
 "  --help                this text\n"
 "  --version             the version\n"
 "\nPolicies:\n", PEER_SCRIPT, LUA_PEER_SCRIPT);
-	for (int i = 0; policy_all[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", policy_all[i]->name,
-			policy_all[i]->about);
+	list_policies(f, policy_all);
 	fprintf(f, "\nExperiments (run only when named in --policies):\n");
-	for (int i = 0; policy_experiments[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", policy_experiments[i]->name,
-			policy_experiments[i]->about);
+	list_policies(f, policy_experiments);
 	fprintf(f, "\nThe table goes to stdout, progress to stderr.  Exit status "
 		"0 whether or not\ntargets are met (they are printed); 1 on an "
 		"error, 2 on bad usage.\n");

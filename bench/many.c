@@ -533,7 +533,7 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 	double per_s[MAX_ROUNDS], served[MAX_ROUNDS], jain[MAX_ROUNDS];
 	double wait[MAX_ROUNDS], handed[MAX_ROUNDS], tr[MAX_ROUNDS];
 	double handed_per_s[MAX_ROUNDS], turn[MAX_ROUNDS];
-	double cpu_share[MAX_ROUNDS], own[MAX_ROUNDS];
+	double cpu_share[MAX_ROUNDS], own[MAX_ROUNDS];	/* share in % */
 	size_t n = (size_t)rounds;
 	bool beside = backgrounds[b] == WL_CPU;
 	double transfer_ns, turn_ns;
@@ -552,14 +552,15 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 		/* The CPU-bound threads' share of the lock, and the holders'
 		 * transfers per second of the rest, their own time. */
 		cpu_share[i] = !beside ? 0
-			: e->cpu_alone[i] > 0 ? o->cpu_ops_per_s / e->cpu_alone[i]
-					      : (double)NAN;
+			: e->cpu_alone[i] > 0
+				? 100 * o->cpu_ops_per_s / e->cpu_alone[i]
+				: (double)NAN;
 		/* (A share read as 99% or more, noise on a lock the CPU-bound
 		 * threads all but kept, is taken as 99%.) */
 		own[i] = isnan(cpu_share[i]) ? (double)NAN
 			 : o->handed_per_s /
-				   (1 - (cpu_share[i] < 0.99 ? cpu_share[i]
-							     : 0.99));
+				   (1 - (cpu_share[i] < 99 ? cpu_share[i]
+							   : 99) / 100);
 	}
 	result_set(r, "seconds", (double)p->many_ns / 1e9);
 	result_set(r, "rounds", rounds);
@@ -576,12 +577,6 @@ report(const struct plan *p, const struct entry *e, size_t b, size_t c,
 	if (beside) {
 		set_spread(r, "cpu_share_percent", "cpu_share_min_percent",
 			   "cpu_share_max_percent", cpu_share, n);
-		result_set(r, "cpu_share_percent",
-			   100 * result_get(r, "cpu_share_percent"));
-		result_set(r, "cpu_share_min_percent",
-			   100 * result_get(r, "cpu_share_min_percent"));
-		result_set(r, "cpu_share_max_percent",
-			   100 * result_get(r, "cpu_share_max_percent"));
 		set_spread(r, "handed_per_own_s", "handed_per_own_s_min",
 			   "handed_per_own_s_max", own, n);
 	}

@@ -56,14 +56,15 @@ static int
 fifo_attach(void *lock, void **threadp, void *udata)
 {
 	struct fifo_thread *t = calloc(1, sizeof(*t));
-	pthread_condattr_t attr;
+	int err;
 
 	if (t == NULL)
 		return ENOMEM;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	err = cond_init_monotonic(&t->cond);
+	if (err != 0) {
+		free(t);
+		return err;
+	}
 	t->gil = lock;
 	t->udata = udata;
 	*threadp = t;

@@ -46,17 +46,18 @@ static int
 newgil_create(void **lockp)
 {
 	struct newgil *g = calloc(1, sizeof(*g));
-	pthread_condattr_t attr;
+	int err;
 
 	if (g == NULL)
 		return ENOMEM;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	err = cond_init_monotonic(&g->cond);
+	if (err != 0) {
+		free(g);
+		return err;
+	}
 	pthread_mutex_init(&g->mutex, NULL);
-	pthread_cond_init(&g->cond, &attr);
 	pthread_mutex_init(&g->switch_mutex, NULL);
 	pthread_cond_init(&g->switch_cond, NULL);
-	pthread_condattr_destroy(&attr);
 	*lockp = g;
 	return 0;
 }

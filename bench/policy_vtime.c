@@ -51,7 +51,7 @@ struct vt_thread {
 	uint64_t start;		/* when it got the lock */
 	uint64_t cpu0;		/* its CPU time then (vtimecpu) */
 	bool handed;		/* got it by a handoff, not yet charged */
-	int queued, fresh;
+	int fresh;		/* never had the lock */
 	atomic_int interrupt;
 	void *udata;
 };
@@ -129,14 +129,15 @@ static int
 vt_attach(void *lock, void **threadp, void *udata)
 {
 	struct vt_thread *t = calloc(1, sizeof(*t));
-	pthread_condattr_t attr;
+	int err;
 
 	if (t == NULL)
 		return ENOMEM;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	err = cond_init_monotonic(&t->cond);
+	if (err != 0) {
+		free(t);
+		return err;
+	}
 	t->gil = lock;
 	t->udata = udata;
 	t->fresh = 1;
@@ -189,7 +190,6 @@ vt_push(struct vt *g, struct vt_thread *t)
 	     i = (i - 1) / 2)
 		g->heap[i] = g->heap[(i - 1) / 2];
 	g->heap[i] = t;
-	t->queued = 1;
 }
 
 static struct vt_thread *
@@ -212,7 +212,6 @@ vt_pop(struct vt *g)
 	}
 	if (g->n > 0)
 		g->heap[i] = last;
-	top->queued = 0;
 	return top;
 }
 
@@ -395,44 +394,28 @@ vt_set_asker(void *lock, const struct policy_asker *a)
 	return 0;
 }
 
-const struct policy policy_vtime = {
-	.name = "vtime",
-	.about = "deadlines that advance by the lock time used (a sketch)",
-	.create = vt_create,
-	.destroy = vt_destroy,
-	.attach = vt_attach,
-	.detach = vt_detach,
-	.acquire = vt_acquire,
-	.release = vt_release,
-	.should_yield = vt_should_yield,
-	.yield = vt_yield,
-	.set_asker = vt_set_asker,
-};
+/* The three sketches differ only in how they create their lock. */
+#define VT_POLICY(var, name_, about_, create_)				\
+	const struct policy var = {					\
+		.name = name_,						\
+		.about = about_,					\
+		.create = create_,					\
+		.destroy = vt_destroy,					\
+		.attach = vt_attach,					\
+		.detach = vt_detach,					\
+		.acquire = vt_acquire,					\
+		.release = vt_release,					\
+		.should_yield = vt_should_yield,			\
+		.yield = vt_yield,					\
+		.set_asker = vt_set_asker,				\
+	}
 
-const struct policy policy_vtimecpu = {
-	.name = "vtimecpu",
-	.about = "vtime, charged the holder's CPU time + 5 us a handoff",
-	.create = vt_create_cpu,
-	.destroy = vt_destroy,
-	.attach = vt_attach,
-	.detach = vt_detach,
-	.acquire = vt_acquire,
-	.release = vt_release,
-	.should_yield = vt_should_yield,
-	.yield = vt_yield,
-	.set_asker = vt_set_asker,
-};
-
-const struct policy policy_vtimecap = {
-	.name = "vtimecap",
-	.about = "vtimecpu, a turn that ends in a release costs 20 us at most",
-	.create = vt_create_cap,
-	.destroy = vt_destroy,
-	.attach = vt_attach,
-	.detach = vt_detach,
-	.acquire = vt_acquire,
-	.release = vt_release,
-	.should_yield = vt_should_yield,
-	.yield = vt_yield,
-	.set_asker = vt_set_asker,
-};
+VT_POLICY(policy_vtime, "vtime",
+	  "deadlines that advance by the lock time used (a sketch)",
+	  vt_create);
+VT_POLICY(policy_vtimecpu, "vtimecpu",
+	  "vtime, charged the holder's CPU time + 5 us a handoff",
+	  vt_create_cpu);
+VT_POLICY(policy_vtimecap, "vtimecap",
+	  "vtimecpu, a turn that ends in a release costs 20 us at most",
+	  vt_create_cap);

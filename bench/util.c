@@ -20,6 +20,19 @@ timespec_after_ns(uint64_t ns)
 	return ts;
 }
 
+int
+cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int err;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	err = pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return err;
+}
+
 void
 sleep_ns(uint64_t ns)
 {
