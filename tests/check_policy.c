@@ -580,6 +580,133 @@ START_TEST(the_turn_after_a_slice_end_keeps_the_history)
 }
 END_TEST
 
+/* Spend a slice of @s in @turns equal turns from @t (nobody else's time
+ * in between); returns when it ran out.  Every turn but the last leaves
+ * the slice running. */
+static uint64_t
+spend_slice(struct policy_slice *s, uint64_t t, uint64_t turns)
+{
+	uint64_t each = SLICE / turns;
+
+	for (uint64_t i = 1; i < turns; i++) {
+		policy_start(s, t);
+		t += each;
+		ck_assert_uint_eq(policy_charge(s, t, SLICE, ONE), 0);
+	}
+	policy_start(s, t);
+	t += s->left;
+	ck_assert_uint_eq(policy_charge(s, t, SLICE, ONE), 1);
+	return t;
+}
+
+START_TEST(charges_count_the_turns_a_slice_is_spent_in)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	t = spend_slice(&s, t, 4);
+	ck_assert_uint_eq(s.spent_turns, 4);
+	ck_assert_uint_eq(s.spent_before, 0);
+	ck_assert_uint_eq(s.turns, 0);
+	t = spend_slice(&s, t, 1);
+	ck_assert_uint_eq(s.spent_turns, 1);
+	ck_assert_uint_eq(s.spent_before, 4);
+	/* A reissue starts the count again, and keeps the history. */
+	policy_start(&s, t);
+	policy_charge(&s, t + MS, SLICE, ONE);
+	ck_assert_uint_eq(s.turns, 1);
+	policy_reissue(&s, t + MS, SLICE, ONE);
+	ck_assert_uint_eq(s.turns, 0);
+	ck_assert_uint_eq(s.spent_turns, 1);
+}
+END_TEST
+
+/* A CPU-bound thread, its slices spent whole, is reissued a span from
+ * when its slice ran out and a span more for each thread waiting: it is
+ * due when each has had as much.  Its first slice pays nothing: there
+ * is no history to tell it from a turn the kernel stretched. */
+START_TEST(a_slice_spent_whole_pays_a_span_per_waiter)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS, before;
+
+	policy_request(&s, t, SLICE, ONE);
+	t = spend_slice(&s, t, 1);
+	before = s.deadline;
+	policy_pay_turn(&s, 11, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, before);
+	ck_assert_uint_eq(s.deadline, t + SLICE);
+
+	t = spend_slice(&s, t + 50 * MS, 1);
+	policy_pay_turn(&s, 11, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + 12 * SLICE);
+	/* As if issued 11 spans later: a nice change keeps the place. */
+	ck_assert_uint_eq(s.issued, t + 11 * SLICE);
+	ck_assert_uint_eq(s.left, SLICE);
+
+	/* Preempted once a slice: two turns, half as much. */
+	t = spend_slice(&s, t + 50 * MS, 2);
+	policy_pay_turn(&s, 11, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + SLICE + 11 * SLICE / 2);
+
+	/* Nice 5 (ratio 1.61): its spans are longer. */
+	t = spend_slice(&s, t + 50 * MS, 1);
+	t = spend_slice(&s, t + 50 * MS, 1);
+	s.deadline = policy_deadline(t, SLICE, policy_prio_ratio(5));
+	policy_pay_turn(&s, 2, SLICE, policy_prio_ratio(5));
+	ck_assert_uint_eq(s.deadline,
+			  policy_deadline(t, SLICE, policy_prio_ratio(5)) +
+				  2 * ((SLICE * policy_prio_ratio(5)) >>
+				       POLICY_RATIO_SHIFT));
+}
+END_TEST
+
+/* A slice spent in a thousand short turns, each already followed by a
+ * push, costs the others what its average turn did. */
+START_TEST(a_slice_spent_in_short_turns_pays_its_average_turn)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	t = spend_slice(&s, t, 1000);
+	t = spend_slice(&s, t, 1000);
+	policy_pay_turn(&s, 9, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + SLICE + 9 * SLICE / 1000);
+	/* The larger of the last two counts: one slice spent in few turns
+	 * after one of many is a short holder's that the kernel
+	 * stretched. */
+	t = spend_slice(&s, t, 1);
+	ck_assert_uint_eq(s.spent_before, 1000);
+	policy_pay_turn(&s, 9, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + SLICE + 9 * SLICE / 1000);
+}
+END_TEST
+
+/* Slices spent in a few turns each, twice running: a short holder the
+ * kernel kept off its CPU while it held, or a thread that holds for
+ * milliseconds.  Either way at most two spans more, whatever the crowd
+ * (a span per thread kept such a holder waiting a second among 1,000). */
+START_TEST(a_slice_spent_in_a_few_turns_pays_at_most_two_spans)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	t = spend_slice(&s, t, 5);
+	t = spend_slice(&s, t, 3);
+	policy_pay_turn(&s, 999, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + (1 + POLICY_PAY_MAX_SPANS) * SLICE);
+	/* A crowd past any count does not overflow. */
+	t = spend_slice(&s, t, 1);
+	t = spend_slice(&s, t, 1);
+	policy_pay_turn(&s, UINT64_MAX, SLICE, ONE);
+	ck_assert_uint_gt(s.deadline, t + SLICE);
+	ck_assert_uint_eq(s.deadline - s.issued, SLICE);
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -616,6 +743,10 @@ make_suite(void)
 		{ "share_within_light", light_use_is_within_the_share, 10 },
 		{ "keep_place", keeping_its_place_reissues_from_the_old_deadline, 10 },
 		{ "share_after_slice_end", the_turn_after_a_slice_end_keeps_the_history, 10 },
+		{ "pay_count_turns", charges_count_the_turns_a_slice_is_spent_in, 10 },
+		{ "pay_whole", a_slice_spent_whole_pays_a_span_per_waiter, 10 },
+		{ "pay_short_turns", a_slice_spent_in_short_turns_pays_its_average_turn, 10 },
+		{ "pay_few_turns", a_slice_spent_in_a_few_turns_pays_at_most_two_spans, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), NULL, NULL);

@@ -99,6 +99,8 @@ thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 		counter_add(&t->counters.slice_expiries, expired);
 		if (expired == 1 && within)
 			policy_keep_place(&t->slice, before, slice_ns, ratio);
+		else if (others != 0)
+			policy_pay_turn(&t->slice, others, slice_ns, ratio);
 	} else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
 		policy_push_deadline(&t->slice, now, slice_ns, ratio);
 		counter_add(&t->counters.share_expiries, 1);

@@ -5,6 +5,7 @@
 
 #include "invariant.h"
 
+
 uint32_t
 policy_prio_ratio(int nice)
 {
@@ -46,6 +47,7 @@ policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	s->share_from = now;
 	s->occupied = 0;
 	s->waited = 0;
+	s->turns = 0;
 }
 
 void
@@ -119,6 +121,30 @@ policy_keep_place(struct policy_slice *s, uint64_t old_deadline,
 }
 
 void
+policy_pay_turn(struct policy_slice *s, uint64_t others, uint64_t slice_ns,
+		uint32_t ratio)
+{
+	uint64_t span = (slice_ns * ratio) >> POLICY_RATIO_SHIFT;
+	uint64_t turns = s->spent_turns > s->spent_before ? s->spent_turns
+							   : s->spent_before;
+	uint64_t extra;
+
+	if (s->spent_before == 0)
+		return;		/* its first slice: no history to judge by */
+	/* span < 2^36: a crowd clamped to 2^20 keeps the product far from
+	 * overflow. */
+	if (others > (UINT64_C(1) << 20))
+		others = UINT64_C(1) << 20;
+	extra = span * others / turns;
+	if (turns > POLICY_WHOLE_TURNS && extra > POLICY_PAY_MAX_SPANS * span)
+		extra = POLICY_PAY_MAX_SPANS * span;
+	s->deadline += extra;
+	/* As if issued that much later, so that a nice change
+	 * (gil_renice) keeps it. */
+	s->issued += extra;
+}
+
+void
 policy_start(struct policy_slice *s, uint64_t now)
 {
 	s->start = now;
@@ -142,6 +168,7 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 	uint64_t expired, over, refill_at;
 
 	s->start = now;
+	s->turns++;
 	if (used < s->left) {
 		s->left -= used;
 		return 0;
@@ -159,6 +186,9 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		over -= more * slice_ns;
 	}
 	s->left = slice_ns - over;
+	s->spent_before = s->spent_turns;
+	s->spent_turns = s->turns;
+	s->turns = 0;
 	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
 	s->issued = refill_at;
 	/* The share's history (policy_over_share) is halved, not dropped:

@@ -39,7 +39,16 @@ struct policy_slice {
 	uint64_t occupied;
 	uint64_t waited;
 	uint64_t last_wait;	/* its last stint in the queue */
+	uint64_t turns;		/* charges in the current slice */
+	uint64_t spent_turns;	/* charges in the last slice that ran out */
+	uint64_t spent_before;	/* in the one before it; 0: none yet */
 };
+
+/* policy_pay_turn: a slice spent in at most POLICY_WHOLE_TURNS turns,
+ * twice running, was a CPU-bound thread's and pays in full; any other
+ * pays at most POLICY_PAY_MAX_SPANS spans. */
+#define POLICY_WHOLE_TURNS 2
+#define POLICY_PAY_MAX_SPANS 2
 
 /* @start of a holder nobody waits for.  Charging from it charges nothing:
  * as it is the largest time there is, now - start is never positive. */
@@ -83,6 +92,35 @@ uint64_t policy_running_start(uint64_t start, uint64_t woke_at, uint64_t now);
  * @start becomes @now.  Returns how many slices ran out. */
 uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		       uint32_t ratio);
+
+/*
+ * The thread's slice ran out at this charge (policy_charge reissued it a
+ * span from then), with @others threads waiting, and it had been over
+ * its share: move the new deadline later by a span for each of them,
+ * divided by the turns the slice was spent in (@spent_turns), and by at
+ * most POLICY_PAY_MAX_SPANS spans.
+ *
+ * BFS reissues a span from now, and the deadlines of threads that use
+ * whole slices lag the clock: with N of them each waits the others'
+ * slices, so its deadline has passed by (N - 2) slices when its turn
+ * comes.  Harmless among equals; but a short holder pushed to now
+ * (policy_push_deadline) lands behind all of them, and 10 short holders
+ * beside 2 CPU-bound threads got a round between two slices, leaving
+ * the CPU-bound threads 90-96% of the lock (an equal share is 2/12).
+ * Reissued further out, a thread that spent its slice in one turn
+ * leaves the others that much time first.  Divided by the turns: a
+ * slice spent in a thousand short turns, each already followed by a
+ * push, costs the others what its average turn did, next to nothing.
+ * Bounded: a turn the kernel stretched (the holder preempted, 5 ms
+ * where the crowd's took 20 us) looks like a slice spent at once, and a
+ * span for each other thread kept such a holder waiting a second among
+ * 1,000; two spans keep what one stretched turn costs within the wait
+ * the benchmark's `many` test allows, 2 x (N handoffs + a slice).  The
+ * price: beside 2 CPU-bound threads, 10 short holders get about half
+ * of the lock, not 10/12 (doc/design.md, rule 2c).
+ */
+void policy_pay_turn(struct policy_slice *s, uint64_t others,
+		     uint64_t slice_ns, uint32_t ratio);
 
 /* Issue a fresh slice and deadline at @now, whatever is left. */
 void policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
