@@ -218,10 +218,10 @@ START_TEST(earlier_waiter_asks_holder_at_once)
 	struct policy_slice h = { .deadline = 20 * MS, .left = SLICE };
 
 	policy_start(&h, 10 * MS);
-	ck_assert(policy_should_ask(19 * MS, &h, 11 * MS, SLICE, ONE, true));
+	ck_assert(policy_should_ask(19 * MS, &h, 11 * MS, SLICE, ONE, true, 0));
 	/* Equal is not earlier: the holder keeps it. */
-	ck_assert(!policy_should_ask(20 * MS, &h, 11 * MS, SLICE, ONE, true));
-	ck_assert(!policy_should_ask(21 * MS, &h, 11 * MS, SLICE, ONE, true));
+	ck_assert(!policy_should_ask(20 * MS, &h, 11 * MS, SLICE, ONE, true, 0));
+	ck_assert(!policy_should_ask(21 * MS, &h, 11 * MS, SLICE, ONE, true, 0));
 }
 END_TEST
 
@@ -233,13 +233,13 @@ START_TEST(later_waiter_asks_when_holder_slice_ends)
 
 	policy_start(&h, 10 * MS);
 	/* A waiter with deadline 18 is later than 12: it waits... */
-	ck_assert(!policy_should_ask(18 * MS, &h, 14 * MS, SLICE, ONE, true));
+	ck_assert(!policy_should_ask(18 * MS, &h, 14 * MS, SLICE, ONE, true, 0));
 	/* ...until 15, when the holder's deadline is reissued to 20. */
-	ck_assert(policy_should_ask(18 * MS, &h, 15 * MS, SLICE, ONE, true));
+	ck_assert(policy_should_ask(18 * MS, &h, 15 * MS, SLICE, ONE, true, 0));
 	/* A waiter later than even the reissued deadline (nice 19, say)
 	 * keeps waiting for the next slice end. */
-	ck_assert(!policy_should_ask(22 * MS, &h, 15 * MS, SLICE, ONE, true));
-	ck_assert(policy_should_ask(22 * MS, &h, 20 * MS, SLICE, ONE, true));
+	ck_assert(!policy_should_ask(22 * MS, &h, 15 * MS, SLICE, ONE, true, 0));
+	ck_assert(policy_should_ask(22 * MS, &h, 20 * MS, SLICE, ONE, true, 0));
 }
 END_TEST
 
@@ -249,8 +249,8 @@ START_TEST(without_preempt_only_slice_end_asks)
 
 	policy_start(&h, 10 * MS);
 	/* Earlier deadline, but the slice has not run out. */
-	ck_assert(!policy_should_ask(1 * MS, &h, 14 * MS, SLICE, ONE, false));
-	ck_assert(policy_should_ask(1 * MS, &h, 15 * MS, SLICE, ONE, false));
+	ck_assert(!policy_should_ask(1 * MS, &h, 14 * MS, SLICE, ONE, false, 0));
+	ck_assert(policy_should_ask(1 * MS, &h, 15 * MS, SLICE, ONE, false, 0));
 }
 END_TEST
 
@@ -580,9 +580,9 @@ START_TEST(the_turn_after_a_slice_end_keeps_the_history)
 }
 END_TEST
 
-/* Spend a slice of @s in @turns equal turns from @t (nobody else's time
- * in between); returns when it ran out.  Every turn but the last leaves
- * the slice running. */
+/* Spend a slice of @s in @turns equal turns from @t, each occupying the
+ * lock (nobody else's time in between); returns when it ran out.  Every
+ * turn but the last leaves the slice running. */
 static uint64_t
 spend_slice(struct policy_slice *s, uint64_t t, uint64_t turns)
 {
@@ -590,10 +590,12 @@ spend_slice(struct policy_slice *s, uint64_t t, uint64_t turns)
 
 	for (uint64_t i = 1; i < turns; i++) {
 		policy_start(s, t);
+		policy_occupy(s, t, t + each);
 		t += each;
 		ck_assert_uint_eq(policy_charge(s, t, SLICE, ONE), 0);
 	}
 	policy_start(s, t);
+	policy_occupy(s, t, t + s->left);
 	t += s->left;
 	ck_assert_uint_eq(policy_charge(s, t, SLICE, ONE), 1);
 	return t;
@@ -698,12 +700,82 @@ START_TEST(a_slice_spent_in_a_few_turns_pays_at_most_two_spans)
 	t = spend_slice(&s, t, 3);
 	policy_pay_turn(&s, 999, SLICE, ONE);
 	ck_assert_uint_eq(s.deadline, t + (1 + POLICY_PAY_MAX_SPANS) * SLICE);
-	/* A crowd past any count does not overflow. */
-	t = spend_slice(&s, t, 1);
+	/* Three turns and two: past POLICY_WHOLE_TURNS once, so bounded. */
+	t = spend_slice(&s, t, 2);
+	policy_pay_turn(&s, 999, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + (1 + POLICY_PAY_MAX_SPANS) * SLICE);
+	/* A crowd past any count is clamped to 2^20 threads, and does not
+	 * overflow. */
 	t = spend_slice(&s, t, 1);
 	policy_pay_turn(&s, UINT64_MAX, SLICE, ONE);
-	ck_assert_uint_gt(s.deadline, t + SLICE);
+	ck_assert_uint_eq(s.deadline, t + SLICE + (SLICE << 20) / 2);
+	t = spend_slice(&s, t, 1);
+	policy_pay_turn(&s, UINT64_MAX, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + SLICE + (SLICE << 20));
 	ck_assert_uint_eq(s.deadline - s.issued, SLICE);
+}
+END_TEST
+
+/* One turn that held several slices (a long C call keeping the lock)
+ * spent each of them whole after the first, and pays as a thread that
+ * spends its slices whole, for the last slice, as BFS reissues from the
+ * last. */
+START_TEST(a_turn_of_several_slices_pays_as_slices_spent_whole)
+{
+	struct policy_slice s = { 0 };
+	uint64_t t = 1000 * MS;
+
+	policy_request(&s, t, SLICE, ONE);
+	t = spend_slice(&s, t, 1000);
+	t = spend_slice(&s, t, 1000);
+	/* 3 slices and 1 ms in one turn, 11 waiting. */
+	policy_start(&s, t);
+	ck_assert_uint_eq(policy_charge(&s, t + 3 * SLICE + MS, SLICE, ONE), 3);
+	ck_assert_uint_eq(s.spent_turns, 1);
+	ck_assert_uint_eq(s.spent_before, 1);
+	policy_pay_turn(&s, 11, SLICE, ONE);
+	ck_assert_uint_eq(s.deadline, t + 3 * SLICE + 12 * SLICE);
+	/* Two slices in one turn after a slice's worth of short turns: the
+	 * first of them was spent in those turns and this one. */
+	t += 3 * SLICE + MS;
+	for (int i = 0; i < 3; i++) {
+		policy_start(&s, t);
+		t += MS;
+		ck_assert_uint_eq(policy_charge(&s, t, SLICE, ONE), 0);
+	}
+	policy_start(&s, t);
+	ck_assert_uint_eq(policy_charge(&s, t + 2 * SLICE, SLICE, ONE), 2);
+	ck_assert_uint_eq(s.spent_before, 4);
+	ck_assert_uint_eq(s.spent_turns, 1);
+}
+END_TEST
+
+/* At the holder's slice end a waiter compares with the deadline the
+ * holder's turn would end with, payment included: 4 CPU-bound threads,
+ * each paid 3 spans at its slice's end, tie with the holder's deadline
+ * without the payment, and the holder would run a second slice. */
+START_TEST(a_waiter_compares_with_the_holders_paid_deadline)
+{
+	struct policy_slice h = { 0 };
+	uint64_t t = 1000 * MS, waiter;
+
+	policy_request(&h, t, SLICE, ONE);
+	t = spend_slice(&h, t, 1);
+	t = spend_slice(&h, t + 15 * MS, 1);
+	policy_start(&h, t + 15 * MS);
+	/* A waiter paid as it will be: a span and 3 more from the end of
+	 * its slice, the one before the holder's (20 ms to the end). */
+	waiter = t + 15 * MS + 4 * SLICE;
+	ck_assert(!policy_should_ask(waiter, &h, t + 15 * MS + SLICE - 1,
+				     SLICE, ONE, true, 3));
+	ck_assert(policy_should_ask(waiter, &h, t + 15 * MS + SLICE, SLICE,
+				    ONE, true, 3));
+	/* Unpaid (nobody else waiting to pay for), it would tie. */
+	ck_assert(!policy_should_ask(t + 15 * MS + 2 * SLICE, &h,
+				     t + 15 * MS + SLICE, SLICE, ONE, true, 0));
+	/* The copy is the holder's own business: nothing changed. */
+	ck_assert_uint_eq(h.spent_turns, 1);
+	ck_assert_uint_eq(h.turns, 0);
 }
 END_TEST
 
@@ -747,6 +819,8 @@ make_suite(void)
 		{ "pay_whole", a_slice_spent_whole_pays_a_span_per_waiter, 10 },
 		{ "pay_short_turns", a_slice_spent_in_short_turns_pays_its_average_turn, 10 },
 		{ "pay_few_turns", a_slice_spent_in_a_few_turns_pays_at_most_two_spans, 10 },
+		{ "pay_long_turn", a_turn_of_several_slices_pays_as_slices_spent_whole, 10 },
+		{ "pay_asked", a_waiter_compares_with_the_holders_paid_deadline, 10 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), NULL, NULL);

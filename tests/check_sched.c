@@ -494,6 +494,10 @@ START_TEST(short_holders_beside_cpu_threads_get_a_share)
 		      "cpu threads held %llu of %llu ms",
 		      (unsigned long long)(cpu_held / MS),
 		      (unsigned long long)(run / MS));
+	/* Nor starved: a fiftieth each, where an equal share is a twelfth. */
+	for (int i = 0; i < SHARE_CPUS; i++)
+		ck_assert_msg(held[i] > run / 50, "cpu thread %d held %llu ms",
+			      i, (unsigned long long)(held[i] / MS));
 	for (int i = 0; i < SHARE_HOLDERS; i++)
 		ck_assert_uint_gt(turns[i], 0);
 }

@@ -251,11 +251,11 @@ BFSGIL_API uint64_t bfsgil_thread_id(const bfsgil_thread_t *self);
  * out, a fresh one began at that instant with a new deadline from that
  * instant (so a thread that held for 7 ms of 5 ms slices keeps 3 ms of
  * a slice that began 2 ms ago); a slice that ran out while others
- * waited, the caller over its share, has its deadline moved later by
- * up to a span per waiter, less the more turns it was spent in (the
- * share rule of bfsgil(7)).  If it did not run out, the caller keeps
- * what is left and its deadline, so that when it asks again it can
- * preempt a CPU-bound holder: unless, with others waiting, its last
+ * waited, the caller over its share or holding more than a slice at
+ * once, has its deadline moved later by up to a span per waiter, less
+ * the more turns it was spent in (the share rule of bfsgil(7)).  If it
+ * did not run out, the caller keeps what is left and its deadline, so
+ * that when it asks again it can preempt a CPU-bound holder: unless, with others waiting, its last
  * wait was shorter than a slice and it has had more than its share of
  * the lock since its slice began (an equal part among itself and the
  * waiters, weighted by nice, of the time since less the time it spent

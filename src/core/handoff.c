@@ -68,39 +68,33 @@ gil_should_ask(const struct bfsgil *gil, const struct bfsgil_thread *holder,
 	*view = thread_slice_view(holder, now);
 	return policy_should_ask(deadline, view, now, gil_slice_ns(gil),
 				 thread_ratio(holder),
-				 tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0);
+				 tunable_get(&gil->tunables, TUNABLE_PREEMPT) != 0,
+				 runq_len(&gil->runq));
 }
 
 /* The thread stops holding at @now, with @others threads waiting:
  * charge its slice, count the time (zero if nobody waited: its start is
- * then POLICY_UNTIMED), and reissue a deadline it kept if it has had
- * more than its share of the lock since (policy_over_share). */
+ * then POLICY_UNTIMED).  If the slice ran out, the new deadline keeps
+ * the thread's place if it was within its share (rule 2b), and is
+ * otherwise paid for the waiters (rule 2c); if not, a deadline it kept
+ * moves to now if it has had more than its share of the lock since
+ * (rule 2a, policy_over_share). */
 static void
 thread_charge(struct bfsgil_thread *t, uint64_t now, uint64_t others)
 {
-	uint64_t expired, held, slice_ns = gil_slice_ns(t->gil), before;
+	uint64_t expired, held, slice_ns = gil_slice_ns(t->gil);
 	uint32_t ratio = thread_ratio(t);
-	bool within;
 
 	/* From the handoff, not from the wake-up: the others waited
 	 * through both. */
 	policy_occupy(&t->slice, t->slice.start, now);
 	t->slice = thread_slice_view(t, now);
 	held = now > t->slice.start ? now - t->slice.start : 0;
-	before = t->slice.deadline;
-	/* Judged on the slice that ends here, before the charge starts a
-	 * new one. */
-	within = others != 0 && policy_within_share(&t->slice, now, ratio,
-						    others);
-	expired = policy_charge(&t->slice, now, slice_ns, ratio);
+	expired = policy_end_turn(&t->slice, now, slice_ns, ratio, others);
 
 	counter_add(&t->counters.contended_hold_ns, held);
 	if (expired) {
 		counter_add(&t->counters.slice_expiries, expired);
-		if (expired == 1 && within)
-			policy_keep_place(&t->slice, before, slice_ns, ratio);
-		else if (others != 0)
-			policy_pay_turn(&t->slice, others, slice_ns, ratio);
 	} else if (policy_over_share(&t->slice, now, slice_ns, ratio, others)) {
 		policy_push_deadline(&t->slice, now, slice_ns, ratio);
 		counter_add(&t->counters.share_expiries, 1);

@@ -5,7 +5,6 @@
 
 #include "invariant.h"
 
-
 uint32_t
 policy_prio_ratio(int nice)
 {
@@ -140,7 +139,8 @@ policy_pay_turn(struct policy_slice *s, uint64_t others, uint64_t slice_ns,
 		extra = POLICY_PAY_MAX_SPANS * span;
 	s->deadline += extra;
 	/* As if issued that much later, so that a nice change
-	 * (gil_renice) keeps it. */
+	 * (gil_renice) keeps it: kept as it is, not rescaled to the new
+	 * nice. */
 	s->issued += extra;
 }
 
@@ -186,8 +186,15 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		over -= more * slice_ns;
 	}
 	s->left = slice_ns - over;
-	s->spent_before = s->spent_turns;
-	s->spent_turns = s->turns;
+	/* The first slice to run out was spent in the turns counted so
+	 * far (this one included); any after it, in this one turn alone. */
+	if (expired == 1) {
+		s->spent_before = s->spent_turns;
+		s->spent_turns = s->turns;
+	} else {
+		s->spent_before = expired > 2 ? 1 : s->turns;
+		s->spent_turns = 1;
+	}
 	s->turns = 0;
 	s->deadline = policy_deadline(refill_at, slice_ns, ratio);
 	s->issued = refill_at;
@@ -239,13 +246,42 @@ policy_slice_ran_out(const struct policy_slice *s, uint64_t now,
 	return policy_charge(&copy, now, slice_ns, ratio) != 0;
 }
 
+uint64_t
+policy_end_turn(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+		uint32_t ratio, uint64_t others)
+{
+	uint64_t before = s->deadline, expired;
+	/* Judged on the slice that ends here, before the charge starts a
+	 * new one. */
+	bool within = others != 0 && policy_within_share(s, now, ratio, others);
+
+	expired = policy_charge(s, now, slice_ns, ratio);
+	if (expired == 1 && within)
+		policy_keep_place(s, before, slice_ns, ratio);
+	else if (expired != 0 && others != 0)
+		policy_pay_turn(s, others, slice_ns, ratio);
+	return expired;
+}
+
 bool
 policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
 		  uint64_t now, uint64_t slice_ns, uint32_t holder_ratio,
-		  bool preempt)
+		  bool preempt, uint64_t others)
 {
 	struct policy_slice copy = *holder;
-	uint64_t expired = policy_charge(&copy, now, slice_ns, holder_ratio);
+	uint64_t expired;
+	bool within;
+
+	/* The turn so far counts, as it will at its end (thread_charge).
+	 * A holder within its share is compared as reissued from now, not
+	 * from its place (rule 2b): one that held alone for long is within
+	 * it, and a newcomer would wait two of its slices, not one. */
+	policy_occupy(&copy, copy.start, now);
+	within = others != 0 &&
+		 policy_within_share(&copy, now, holder_ratio, others);
+	expired = policy_charge(&copy, now, slice_ns, holder_ratio);
+	if (expired != 0 && !within && others != 0)
+		policy_pay_turn(&copy, others, slice_ns, holder_ratio);
 
 	if (!preempt && expired == 0)
 		return false;

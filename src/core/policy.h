@@ -87,18 +87,25 @@ uint64_t policy_running_start(uint64_t start, uint64_t woke_at, uint64_t now);
  * time the slice runs out, a fresh one starts at that instant with a new
  * deadline from that instant, so a thread that held for several slices
  * ends with the deadline of its last one (policy_keep_place may then
- * move it earlier).  The share's history (policy_over_share) is halved
- * at a slice's end, and what was held of the new slice added in full.
- * @start becomes @now.  Returns how many slices ran out. */
+ * move it earlier, policy_pay_turn later).  The share's history
+ * (policy_over_share) is halved at a slice's end, and what was held of
+ * the new slice added in full.  Each charge is a turn: the turns of the
+ * slices that ran out are kept for policy_pay_turn.  @start becomes
+ * @now.  Returns how many slices ran out. */
 uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		       uint32_t ratio);
 
 /*
  * The thread's slice ran out at this charge (policy_charge reissued it a
- * span from then), with @others threads waiting, and it had been over
- * its share: move the new deadline later by a span for each of them,
- * divided by the turns the slice was spent in (@spent_turns), and by at
- * most POLICY_PAY_MAX_SPANS spans.
+ * span from then), with @others threads waiting, and the thread was
+ * over its share or held more than a slice in one turn (thread_charge):
+ * move the new deadline later by a span (x prio_ratio) for each of the
+ * @others, divided by the turns the slice was spent in, the larger of
+ * @spent_turns and @spent_before.  Nothing if the thread has no
+ * @spent_before (its first slice to run out).  At most
+ * POLICY_PAY_MAX_SPANS spans, unless both counts are at most
+ * POLICY_WHOLE_TURNS.  A turn that held several slices pays for the
+ * last, as BFS reissues from the last.
  *
  * BFS reissues a span from now, and the deadlines of threads that use
  * whole slices lag the clock: with N of them each waits the others'
@@ -106,23 +113,31 @@ uint64_t policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
  * comes.  Harmless among equals; but a short holder pushed to now
  * (policy_push_deadline) lands behind all of them, and 10 short holders
  * beside 2 CPU-bound threads got a round between two slices, leaving
- * the CPU-bound threads 90-96% of the lock (an equal share is 2/12).
- * Reissued further out, a thread that spent its slice in one turn
- * leaves the others that much time first.  Divided by the turns: a
- * slice spent in a thousand short turns, each already followed by a
- * push, costs the others what its average turn did, next to nothing.
- * Bounded: a turn the kernel stretched (the holder preempted, 5 ms
+ * the CPU-bound threads 92-96% of the lock (an equal share is 2/12).
+ * Reissued a span per waiter further out, a CPU-bound thread is due
+ * when each of the others has had as much: 16.6-16.9% (doc/design.md,
+ * rule 2c).  Divided by the turns: a slice spent in a thousand short
+ * turns, each already followed by a push, costs the others what its
+ * average turn did, next to nothing.  Bounded unless spent whole twice
+ * running: a turn the kernel stretched (the holder preempted, 5 ms
  * where the crowd's took 20 us) looks like a slice spent at once, and a
  * span for each other thread kept such a holder waiting a second among
- * 1,000; two spans keep what one stretched turn costs within the wait
- * the benchmark's `many` test allows, 2 x (N handoffs + a slice).  The
- * price: beside 2 CPU-bound threads, 10 short holders get about half
- * of the lock, not 10/12 (doc/design.md, rule 2c).
+ * 1,000; two spans keep what stretched turns cost within the wait the
+ * benchmark's `many` test allows, 2 x (N handoffs + a slice), and a
+ * short holder's slices are almost never stretched twice running.
+ *
+ * The payment is for the waiters of the moment: if they leave, it
+ * stands until the thread's deadline comes, and a lone thread left
+ * beside it waits out its slices until then, once.  With a 10 s slice at nice
+ * 19 and 1,000 waiters the payment is 17 hours: what fair shares among
+ * 1,001 threads of 61 s turns come to.
  */
 void policy_pay_turn(struct policy_slice *s, uint64_t others,
 		     uint64_t slice_ns, uint32_t ratio);
 
-/* Issue a fresh slice and deadline at @now, whatever is left. */
+/* Issue a fresh slice and deadline at @now, whatever is left.  The
+ * count of its turns starts again; the counts of the slices spent
+ * before it (policy_pay_turn) are kept. */
 void policy_reissue(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		    uint32_t ratio);
 
@@ -239,12 +254,32 @@ uint64_t policy_slice_end(const struct policy_slice *s, uint64_t now,
 bool policy_slice_ran_out(const struct policy_slice *s, uint64_t now,
 			  uint64_t slice_ns, uint32_t ratio);
 
+/*
+ * The thread's turn ends at @now with @others threads waiting (a
+ * release or a yield): charge the slice (policy_charge), and if it ran
+ * out, keep the thread's place if it had at most its share
+ * (policy_keep_place, rule 2b) or else pay for the waiters
+ * (policy_pay_turn, rule 2c).  Returns how many slices ran out.  The
+ * share rule's push for a slice that did not run out (rule 2a) is the
+ * caller's.
+ */
+uint64_t policy_end_turn(struct policy_slice *s, uint64_t now,
+			 uint64_t slice_ns, uint32_t ratio, uint64_t others);
+
 /* Should the earliest waiter, with @waiter_deadline, ask the holder to give
- * way at @now?  With @preempt, whenever its deadline is earlier than the
- * holder's effective one; without, only once the holder's slice has run
- * out (and then also only if earlier, so nice still orders threads). */
+ * way at @now, @others threads waiting?  With @preempt, whenever its
+ * deadline is earlier than the holder's as its turn would end now
+ * (reissued, and paid for as policy_end_turn would if it was over its
+ * share, if its slice ran out; not kept in place: see policy.c);
+ * without, only once the holder's slice has run out (and then also only
+ * if earlier, so nice still orders threads).  Compared with the
+ * deadline the holder would be reissued without the payment, a waiter
+ * whose deadline a payment had put a few spans out tied with it at
+ * each slice end, was not asked, and the holder ran a second slice: 4
+ * equal CPU-bound threads' longest wait grew from 19-20 to 23-24 ms. */
 bool policy_should_ask(uint64_t waiter_deadline,
 		       const struct policy_slice *holder, uint64_t now,
-		       uint64_t slice_ns, uint32_t holder_ratio, bool preempt);
+		       uint64_t slice_ns, uint32_t holder_ratio, bool preempt,
+		       uint64_t others);
 
 #endif /* BFSGIL_POLICY_H */
