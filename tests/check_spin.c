@@ -147,11 +147,15 @@ spins_of(const bfsgil_thread_t *t)
 	return st.spins;
 }
 
+/* Our polls before the one a case waits for (a case that tries again
+ * counts from its last try). */
+static uint64_t spins_before;
+
 /* Until our poll has ended: its count goes up only when it does. */
 static bool
 self_done_polling(void)
 {
-	return spins_of(self) == 1;
+	return spins_of(self) == spins_before + 1;
 }
 
 struct visitor;
@@ -293,21 +297,40 @@ both_queued_and_self_done_polling(void)
 START_TEST(a_newcomer_at_the_head_ends_the_earlier_poll)
 {
 	struct bfsgil_stats st;
+	uint64_t ns_before = 0, grants_before = 0, polled = 0;
 
 	/* The longest poll there is: ours must end long before it.  The
 	 * newcomer needs a CPU within those 10 ms while we poll on one:
 	 * it held 60 runs of 60 beside one busy process, and missed 3 of
-	 * 30 beside two (four threads wanting two CPUs). */
+	 * 30 beside two (four threads wanting two CPUs); CI's fresh
+	 * machine missed once (11.9 ms).  A newcomer that comes after the
+	 * poll ended cannot end it, and proves nothing either way, so up
+	 * to three tries: a poll that newcomers never end fails all three. */
 	ck_assert_int_eq(bfsgil_ctl_set(gil, "spin_us", 10000), 0);
 	ck_assert_int_eq(bfsgil_set_nice(self, 10), 0);
-	/* Nice 10 beats the holder's 19: we ask and poll; the nice-0
-	 * newcomer then queues ahead of us and takes over the poll. */
-	self_asks_stubborn_holder(both_queued_and_self_done_polling, &newcomer_v);
-	ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
-	ck_assert_uint_eq(st.spins, 1);
-	ck_assert_uint_eq(st.spin_grants, 0);
-	ck_assert_msg(st.spin_ns < 10 * MS, "polled %llu us of its 10000",
-		      (unsigned long long)(st.spin_ns / 1000));
+	for (int try = 1; try <= 3; try++) {
+		ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+		spins_before = st.spins;
+		ns_before = st.spin_ns;
+		grants_before = st.spin_grants;
+		/* Nice 10 beats the holder's 19: we ask and poll; the nice-0
+		 * newcomer then queues ahead of us and takes over the
+		 * poll. */
+		self_asks_stubborn_holder(both_queued_and_self_done_polling,
+					  &newcomer_v);
+		ck_assert_int_eq(bfsgil_thread_stats(self, &st), 0);
+		ck_assert_uint_eq(st.spins, spins_before + 1);
+		ck_assert_uint_eq(st.spin_grants, grants_before);
+		polled = st.spin_ns - ns_before;
+		if (polled < 10 * MS)
+			break;
+		fprintf(stderr, "spin: try %d polled %llu us, the newcomer "
+			"too late to end it; again\n", try,
+			(unsigned long long)(polled / 1000));
+	}
+	spins_before = 0;
+	ck_assert_msg(polled < 10 * MS, "polled %llu us of its 10000",
+		      (unsigned long long)(polled / 1000));
 }
 END_TEST
 
