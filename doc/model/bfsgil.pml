@@ -370,7 +370,7 @@ inline leave_store_word()
 	/* model: property, the holder is unchanged: nobody wrote the word since it was read */
 	assert(gstate == STATE(holder, W));
 #ifndef MUTANT_LEAVE_KEEPS_WAITERS
-	/* C: src/core/handoff.c gil_leave_queue: "atomic_store_explicit(&gil->state, (uintptr_t)holder, memory_order_relaxed);" */
+	/* C: src/core/handoff.c gil_leave_queue: "atomic_store_explicit(&gil->state, (uintptr_t)holder, memory_order_release);" */
 	gstate = STATE(holder, 0);
 #endif
 	holder = 0
