@@ -28,17 +28,18 @@ teardown(void)
 }
 
 /* A CPU-bound interpreter thread: runs "opcodes" holding the lock and
- * yields only when asked, until told to stop. */
+ * yields only when asked, until told to stop; @arg, if not NULL, gets
+ * the time it held the lock while others waited. */
 static atomic_int cpu_stop;
 static atomic_int cpu_started;
 
 static void *
 cpu_main(void *arg)
 {
+	uint64_t *held = arg;
 	bfsgil_thread_t *t;
 	int failures = 0;
 
-	(void)arg;
 	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
 	ck_assert_int_eq(bfsgil_acquire(t), 0);
 	atomic_fetch_add(&cpu_started, 1);
@@ -49,6 +50,12 @@ cpu_main(void *arg)
 	}
 	ck_assert_int_eq(failures, 0);
 	ck_assert_int_eq(bfsgil_release(t), 0);
+	if (held != NULL) {
+		struct bfsgil_stats st;
+
+		ck_assert_int_eq(bfsgil_thread_stats(t, &st), 0);
+		*held = st.contended_hold_ns;
+	}
 	ck_assert_int_eq(bfsgil_detach(t), 0);
 	return NULL;
 }
@@ -418,31 +425,6 @@ END_TEST
 #define SHARE_HOLDERS 10
 #define SHARE_CPUS 2
 
-static atomic_int share_stop;
-
-static void *
-share_cpu_main(void *arg)
-{
-	uint64_t *held = arg;
-	bfsgil_thread_t *t;
-	struct bfsgil_stats st;
-	int failures = 0;
-
-	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	ck_assert_int_eq(bfsgil_acquire(t), 0);
-	while (!atomic_load_explicit(&share_stop, memory_order_relaxed)) {
-		harness_burn_ns(200);
-		if (bfsgil_should_yield(t))
-			failures += bfsgil_yield(t) != 0;
-	}
-	ck_assert_int_eq(failures, 0);
-	ck_assert_int_eq(bfsgil_release(t), 0);
-	ck_assert_int_eq(bfsgil_thread_stats(t, &st), 0);
-	*held = st.contended_hold_ns;
-	ck_assert_int_eq(bfsgil_detach(t), 0);
-	return NULL;
-}
-
 static void *
 share_holder_main(void *arg)
 {
@@ -451,7 +433,7 @@ share_holder_main(void *arg)
 	int failures = 0;
 
 	ck_assert_int_eq(bfsgil_attach(gil, &t), 0);
-	while (!atomic_load_explicit(&share_stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&cpu_stop, memory_order_relaxed)) {
 		failures += bfsgil_acquire(t) != 0;
 		harness_burn_ns(1 * US);
 		failures += bfsgil_release(t) != 0;
@@ -468,14 +450,14 @@ START_TEST(short_holders_beside_cpu_threads_get_a_share)
 	uint64_t held[SHARE_CPUS] = { 0 }, turns[SHARE_HOLDERS] = { 0 };
 	uint64_t t0, run, cpu_held = 0;
 
-	atomic_store(&share_stop, 0);
+	atomic_store(&cpu_stop, 0);
 	t0 = harness_now_ns();
 	for (int i = 0; i < SHARE_CPUS; i++)
-		cpu[i] = harness_spawn(share_cpu_main, &held[i]);
+		cpu[i] = harness_spawn(cpu_main, &held[i]);
 	for (int i = 0; i < SHARE_HOLDERS; i++)
 		holder[i] = harness_spawn(share_holder_main, &turns[i]);
 	harness_block_ns(1000 * MS);
-	atomic_store(&share_stop, 1);
+	atomic_store(&cpu_stop, 1);
 	for (int i = 0; i < SHARE_HOLDERS; i++)
 		harness_join(holder[i]);
 	for (int i = 0; i < SHARE_CPUS; i++)

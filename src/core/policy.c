@@ -246,16 +246,28 @@ policy_slice_ran_out(const struct policy_slice *s, uint64_t now,
 	return policy_charge(&copy, now, slice_ns, ratio) != 0;
 }
 
+/* Charge the turn that ends at @now (policy_charge), and say in
+ * *@within whether the thread had at most its share with @others
+ * waiting, judged on the slice that ends here, before the charge starts
+ * a new one.  What policy_end_turn and policy_should_ask both place
+ * the new deadline by. */
+static uint64_t
+charge_judged(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
+	      uint32_t ratio, uint64_t others, bool *within)
+{
+	*within = others != 0 && policy_within_share(s, now, ratio, others);
+	return policy_charge(s, now, slice_ns, ratio);
+}
+
 uint64_t
 policy_end_turn(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 		uint32_t ratio, uint64_t others)
 {
-	uint64_t before = s->deadline, expired;
-	/* Judged on the slice that ends here, before the charge starts a
-	 * new one. */
-	bool within = others != 0 && policy_within_share(s, now, ratio, others);
+	uint64_t before = s->deadline;
+	bool within;
+	uint64_t expired = charge_judged(s, now, slice_ns, ratio, others,
+					 &within);
 
-	expired = policy_charge(s, now, slice_ns, ratio);
 	if (expired == 1 && within)
 		policy_keep_place(s, before, slice_ns, ratio);
 	else if (expired != 0 && others != 0)
@@ -277,9 +289,8 @@ policy_should_ask(uint64_t waiter_deadline, const struct policy_slice *holder,
 	 * from its place (rule 2b): one that held alone for long is within
 	 * it, and a newcomer would wait two of its slices, not one. */
 	policy_occupy(&copy, copy.start, now);
-	within = others != 0 &&
-		 policy_within_share(&copy, now, holder_ratio, others);
-	expired = policy_charge(&copy, now, slice_ns, holder_ratio);
+	expired = charge_judged(&copy, now, slice_ns, holder_ratio, others,
+				&within);
 	if (expired != 0 && !within && others != 0)
 		policy_pay_turn(&copy, others, slice_ns, holder_ratio);
 
