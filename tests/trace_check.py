@@ -47,6 +47,21 @@ def number(ev, key):
     return v
 
 
+def explain_overlap(doc, names, tracks, pid, a, b):
+    """Print what a reader needs to tell a recording fault from a lock
+    that had two holders: the recorders' counts of events overwritten
+    and lost, and both threads' state slices around the overlap."""
+    print("trace_check: recorders: %s" %
+          json.dumps(doc.get("otherData", {}).get("recorders")))
+    lo, hi = b[0] - 50.0, b[1] + 50.0
+    for key, spans in sorted(tracks.items()):
+        if key[0] != pid or names.get(key) not in (a[2], b[2]):
+            continue
+        near = [x for x in spans if x[1] >= lo and x[0] <= hi]
+        print("trace_check: %s, %d slices, near %.3f..%.3f us: %s" %
+              (names[key], len(spans), lo, hi, near[:40]))
+
+
 def check_json(path, threads, min_running):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
@@ -105,6 +120,7 @@ def check_json(path, threads, min_running):
         nrun += len(spans)
         for a, b in zip(spans, spans[1:]):
             if b[0] < a[1] - EPS:
+                explain_overlap(doc, names, tracks, pid, a, b)
                 fail("two holders at once in process %d: %s and %s" % (pid, a, b))
     for key, ends in flows.items():
         if set(ends) != {"s", "f"}:
