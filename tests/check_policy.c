@@ -287,7 +287,7 @@ START_TEST(short_holds_past_the_share_lose_the_kept_deadline)
 	ck_assert(!policy_over_share(&s, t + MS + 5000, SLICE, ONE, 99));
 	/* Straight back, queued 2 ms (left out of the window), then
 	 * 10 us more: 15 us of 1.015 ms is over. */
-	policy_waited(&s, t + MS + 5000, t + 3 * MS + 5000);
+	policy_waited(&s, t + MS + 5000, t + 3 * MS + 5000, SLICE, ONE);
 	policy_occupy(&s, t + 3 * MS + 5000, t + 3 * MS + 15000);
 	ck_assert(policy_over_share(&s, t + 3 * MS + 15000, SLICE, ONE, 99));
 	/* Nobody waiting: nobody to be fair to. */
@@ -307,7 +307,7 @@ START_TEST(an_io_thread_off_the_lock_keeps_its_deadline)
 	for (int i = 1; i <= 1000; i++) {
 		uint64_t asked = t + (uint64_t)i * 10 * MS;
 
-		policy_waited(&s, asked, asked + 20000);
+		policy_waited(&s, asked, asked + 20000, SLICE, ONE);
 		policy_occupy(&s, asked + 20000, asked + 100000);
 		ck_assert_msg(!policy_over_share(&s, asked + 100000, SLICE, ONE, 4),
 			      "lost its deadline at ping %d", i);
@@ -324,7 +324,7 @@ START_TEST(a_first_turn_straight_from_the_queue_is_over)
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
-	policy_waited(&s, t, t + 3 * MS);
+	policy_waited(&s, t, t + 3 * MS, SLICE, ONE);
 	policy_occupy(&s, t + 3 * MS, t + 3 * MS + 1000);
 	ck_assert(policy_over_share(&s, t + 3 * MS + 1000, SLICE, ONE, 1));
 }
@@ -359,7 +359,7 @@ START_TEST(a_pushed_deadline_keeps_the_rest_of_the_slice)
 	policy_start(&s, t);
 	policy_occupy(&s, t, t + MS);
 	ck_assert_uint_eq(policy_charge(&s, t + MS, SLICE, ONE), 0);
-	policy_waited(&s, t, t + MS);
+	policy_waited(&s, t, t + MS, SLICE, ONE);
 	/* Not late yet: a push leaves the deadline as it is. */
 	policy_push_deadline(&s, t + 2 * MS, SLICE, ONE);
 	ck_assert_uint_eq(s.deadline, t + SLICE);
@@ -408,7 +408,7 @@ START_TEST(an_io_thread_catching_up_keeps_its_deadline)
 	for (int i = 0; i < 10; i++) {
 		uint64_t asked = t + 1010 * MS + (uint64_t)i * 1100000;
 
-		policy_waited(&s, asked, asked + MS);
+		policy_waited(&s, asked, asked + MS, SLICE, ONE);
 		policy_occupy(&s, asked + MS, asked + MS + 100000);
 		ck_assert_msg(!policy_over_share(&s, asked + MS + 100000, SLICE, ONE, 2),
 			      "pushed at catch-up turn %d", i);
@@ -418,30 +418,76 @@ START_TEST(an_io_thread_catching_up_keeps_its_deadline)
 END_TEST
 
 /* A thread that waited a slice or more for its turn did not jump the
- * queue: never over, however little it was off the lock (an I/O thread
+ * queue: not over, however little it was off the lock (an I/O thread
  * behind CPU-bound threads, its next packet always there). */
 START_TEST(a_thread_that_waited_a_slice_is_not_over)
 {
-	struct policy_slice s = { 0 };
+	struct policy_slice s = { 0 }, low = { 0 }, plain = { 0 };
 	uint64_t t = 1000 * MS;
+	uint32_t nice_m10 = policy_prio_ratio(-10);
 
 	policy_request(&s, t, SLICE, ONE);
-	policy_waited(&s, t, t + 10 * MS);
-	policy_occupy(&s, t + 10 * MS, t + 10 * MS + 50000);
-	ck_assert(!policy_over_share(&s, t + 10 * MS + 50000, SLICE, ONE, 2));
-	/* The same after a short wait: over. */
-	policy_waited(&s, t + 10 * MS + 60000, t + 10 * MS + 70000);
-	policy_occupy(&s, t + 10 * MS + 70000, t + 10 * MS + 120000);
-	ck_assert(policy_over_share(&s, t + 10 * MS + 120000, SLICE, ONE, 2));
+	/* 50 us straight from a 10 us wait: over. */
+	policy_waited(&s, t, t + 10000, SLICE, ONE);
+	policy_occupy(&s, t + 10000, t + 60000);
+	ck_assert(policy_over_share(&s, t + 60000, SLICE, ONE, 2));
+	/* The same from a 10 ms wait: not over. */
+	policy_waited(&s, t + 60000, t + 10 * MS + 60000, SLICE, ONE);
+	policy_occupy(&s, t + 10 * MS + 60000, t + 10 * MS + 110000);
+	ck_assert(!policy_over_share(&s, t + 10 * MS + 110000, SLICE, ONE, 2));
 	/* Nice scales the wait that counts as a turn: at nice -10 (0.39)
-	 * a 2.5 ms wait is more than its slice. */
-	policy_waited(&s, t + 11 * MS, t + 13500000);
-	policy_occupy(&s, t + 13500000, t + 14100000);
-	ck_assert(!policy_over_share(&s, t + 14100000, SLICE,
-				     policy_prio_ratio(-10), 2));
-	ck_assert(policy_over_share(&s, t + 14100000, SLICE, ONE, 2));
-	policy_no_wait(&s);
-	ck_assert_uint_eq(s.last_wait, 0);
+	 * a 2.5 ms wait is more than its slice, at nice 0 it is not. */
+	policy_request(&low, t, SLICE, nice_m10);
+	policy_waited(&low, t, t + 2500000, SLICE, nice_m10);
+	policy_occupy(&low, t + 2500000, t + 3100000);
+	ck_assert(!policy_over_share(&low, t + 3100000, SLICE, nice_m10, 2));
+	policy_request(&plain, t, SLICE, ONE);
+	policy_waited(&plain, t, t + 2500000, SLICE, ONE);
+	policy_occupy(&plain, t + 2500000, t + 3100000);
+	ck_assert(policy_over_share(&plain, t + 3100000, SLICE, ONE, 2));
+}
+END_TEST
+
+/* Turns after a long wait, however short the waits for them (the lock
+ * taken back, or asked for again at once), still follow it: up to one a
+ * span waited and the thread's share of one slice held.  A new I/O
+ * thread that waited out 4 CPU-bound threads' first slices keeps its
+ * deadline for the packets that queued meanwhile. */
+START_TEST(turns_after_a_long_wait_keep_the_deadline_a_while)
+{
+	struct policy_slice s = { 0 }, h = { 0 };
+	uint64_t t = 1000 * MS, at = t + 18 * MS;
+
+	/* 18 ms waited, a span is 5 ms: three turns. */
+	policy_request(&s, t, SLICE, ONE);
+	policy_waited(&s, t, at, SLICE, ONE);
+	for (int i = 0; i < 3; i++) {
+		uint64_t from = at + (uint64_t)i * 30000;
+
+		policy_start(&s, from);
+		policy_occupy(&s, from, from + 10000);
+		policy_charge(&s, from + 10000, SLICE, ONE);
+		ck_assert_msg(!policy_over_share(&s, from + 10000, SLICE, ONE, 4),
+			      "over at turn %d", i + 1);
+	}
+	policy_waited(&s, at + 90000, at + 100000, SLICE, ONE);
+	policy_start(&s, at + 100000);
+	policy_occupy(&s, at + 100000, at + 110000);
+	policy_charge(&s, at + 110000, SLICE, ONE);
+	ck_assert(policy_over_share(&s, at + 110000, SLICE, ONE, 4));
+
+	/* 50 ms waited (ten turns), but its second turn holds 1.1 ms, past
+	 * a fifth of the slice beside 4: over. */
+	policy_request(&h, t, SLICE, ONE);
+	policy_waited(&h, t, t + 50 * MS, SLICE, ONE);
+	policy_start(&h, t + 50 * MS);
+	policy_occupy(&h, t + 50 * MS, t + 50 * MS + 10000);
+	policy_charge(&h, t + 50 * MS + 10000, SLICE, ONE);
+	ck_assert(!policy_over_share(&h, t + 50 * MS + 10000, SLICE, ONE, 4));
+	policy_start(&h, t + 50 * MS + 20000);
+	policy_occupy(&h, t + 50 * MS + 20000, t + 51 * MS + 120000);
+	policy_charge(&h, t + 51 * MS + 120000, SLICE, ONE);
+	ck_assert(policy_over_share(&h, t + 51 * MS + 120000, SLICE, ONE, 4));
 }
 END_TEST
 
@@ -452,7 +498,7 @@ START_TEST(a_slice_that_runs_out_halves_the_share_history)
 
 	policy_request(&s, t, SLICE, ONE);
 	policy_start(&s, t);
-	policy_waited(&s, t - MS, t);
+	policy_waited(&s, t - MS, t, SLICE, ONE);
 	policy_occupy(&s, t, t + 7 * MS);
 	ck_assert_uint_eq(policy_charge(&s, t + 7 * MS, SLICE, ONE), 1);
 	/* The new slice began at t + 5 ms; 2 ms of it held, counted in
@@ -487,7 +533,7 @@ START_TEST(a_whole_slice_held_after_a_long_wait_is_past_the_share)
 	uint64_t t = 1000 * MS;
 
 	policy_request(&s, t, SLICE, ONE);
-	policy_waited(&s, t, t + 15 * MS);
+	policy_waited(&s, t, t + 15 * MS, SLICE, ONE);
 	policy_start(&s, t + 15 * MS);
 	policy_occupy(&s, t + 15 * MS, t + 20 * MS);
 	/* Exempt from the push: its last wait was three slices... */
@@ -565,7 +611,7 @@ START_TEST(the_turn_after_a_slice_end_keeps_the_history)
 		uint64_t start = t + 30 * MS + i * 6 * MS, n;
 
 		end = start + 1200000;
-		policy_waited(&s, start - 10000, start);
+		policy_waited(&s, start - 10000, start, SLICE, ONE);
 		policy_start(&s, start);
 		policy_occupy(&s, start, end);
 		n = policy_charge(&s, end, SLICE, ONE);
@@ -809,6 +855,9 @@ make_suite(void)
 		{ "share_push", a_pushed_deadline_keeps_the_rest_of_the_slice, 10 },
 		{ "share_catch_up", an_io_thread_catching_up_keeps_its_deadline, 10 },
 		{ "share_waited_turn", a_thread_that_waited_a_slice_is_not_over, 10 },
+		{ "share_after_long_wait",
+		  turns_after_a_long_wait_keep_the_deadline_a_while,
+		  10 },
 		{ "share_slice_end", a_slice_that_runs_out_halves_the_share_history, 10 },
 		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
 		{ "share_within_waited", a_whole_slice_held_after_a_long_wait_is_past_the_share, 10 },

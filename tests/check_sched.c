@@ -640,6 +640,57 @@ START_TEST(an_io_thread_whose_slice_runs_out_keeps_its_place)
 }
 END_TEST
 
+/*
+ * A thread that starts behind CPU-bound threads that asked first waits
+ * out their first slices once; having waited its turn, it keeps the
+ * deadline it waited for through its next turns, however quickly it
+ * comes back for them, and preempts them when it next asks.  It used to
+ * be judged over its share at its second turn (its window then held
+ * only its own turns) and pushed to now, behind deadlines that lagged
+ * the clock by two or three slices, and waited them out again.
+ */
+START_TEST(a_late_starter_that_waited_its_turn_then_preempts)
+{
+	bfsgil_thread_t *io;
+	pthread_t cpu[4];
+	struct bfsgil_stats st;
+	uint64_t asked, waited;
+
+	atomic_store(&cpu_stop, 0);
+	atomic_store(&cpu_started, 0);
+	ck_assert_int_eq(bfsgil_ctl_set(gil, "slice_us", 20000), 0);
+	for (int i = 0; i < 4; i++)
+		cpu[i] = harness_spawn(cpu_main, NULL);
+	/* All four asked before it: one holds, three are queued. */
+	for (;;) {
+		ck_assert_int_eq(bfsgil_stats(gil, &st), 0);
+		if (st.waiting == 3)
+			break;
+		sched_yield();
+	}
+	ck_assert_int_eq(bfsgil_attach(gil, &io), 0);
+	ck_assert_int_eq(bfsgil_acquire(io), 0);
+	ck_assert_int_eq(bfsgil_release(io), 0);
+	/* Straight back for a second packet. */
+	ck_assert_int_eq(bfsgil_acquire(io), 0);
+	ck_assert_int_eq(bfsgil_release(io), 0);
+	harness_block_ns(1 * MS); /* its recv */
+	asked = harness_now_ns();
+	ck_assert_int_eq(bfsgil_acquire(io), 0);
+	waited = harness_now_ns() - asked;
+	ck_assert_int_eq(bfsgil_release(io), 0);
+	atomic_store(&cpu_stop, 1);
+	for (int i = 0; i < 4; i++)
+		harness_join(cpu[i]);
+	ck_assert_int_eq(bfsgil_detach(io), 0);
+	fprintf(stderr, "sched: late starter's third request waited %llu us "
+		"(slice 20000 us)\n", (unsigned long long)(waited / US));
+	ck_assert_msg(waited < 20 * MS,
+		      "third request waited %llu us, want < a slice (20000)",
+		      (unsigned long long)(waited / US));
+}
+END_TEST
+
 Suite *
 make_suite(void)
 {
@@ -655,6 +706,7 @@ make_suite(void)
 		{ "share_beside_cpu", short_holders_beside_cpu_threads_get_a_share, 30 },
 		{ "asked_again", a_holder_that_ignores_a_request_is_asked_again, 30 },
 		{ "io_keeps_place", an_io_thread_whose_slice_runs_out_keeps_its_place, 60 },
+		{ "late_starter", a_late_starter_that_waited_its_turn_then_preempts, 30 },
 	};
 
 	harness_add_cases(s, cases, HARNESS_NCASES(cases), setup, teardown);

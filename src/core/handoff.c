@@ -434,7 +434,8 @@ gil_handoff(struct bfsgil *gil, struct bfsgil_thread *from, uint64_t now)
 	struct bfsgil_thread *to = thread_of_node(runq_pop_earliest(&gil->runq));
 	uintptr_t waiters = runq_len(&gil->runq) ? GIL_WAITERS : 0;
 
-	policy_waited(&to->slice, to->queued_at, now);
+	policy_waited(&to->slice, to->queued_at, now, gil_slice_ns(gil),
+		      thread_ratio(to));
 	/* The new holder is timed if others still wait, its clock running
 	 * from when it wakes (woke_at, policy_running_start); until then
 	 * the watcher sees it as having used nothing.  If nobody waits,
@@ -581,7 +582,6 @@ gil_acquire_slow(struct bfsgil_thread *self, uint64_t timeout_at)
 			policy_request(&self->slice, now, gil_slice_ns(gil),
 				       thread_ratio(self));
 			policy_start(&self->slice, POLICY_UNTIMED);
-			policy_no_wait(&self->slice);
 			/* Our slice, as the fast path publishes it. */
 			BFSGIL_HAPPENS_BEFORE(&gil->state);
 			if (atomic_compare_exchange_strong_explicit(
@@ -642,7 +642,6 @@ gil_acquire_slow(struct bfsgil_thread *self, uint64_t timeout_at)
 	policy_request(&self->slice, now, gil_slice_ns(gil), thread_ratio(self));
 	key = thread_queue_key(self);
 	if (gil_take_back(gil, self, holder, key, now)) {
-		policy_no_wait(&self->slice);
 		thread_count_wait(self, now, now);
 		from = holder;
 		from_id = holder->id;
@@ -678,7 +677,6 @@ thread_acquire_fast(struct bfsgil_thread *self)
 		/* Written before the CAS that makes us holder, so that a
 		 * waiter that sees us as holder sees our slice too. */
 		policy_start(&self->slice, POLICY_UNTIMED);
-		policy_no_wait(&self->slice);
 		BFSGIL_HAPPENS_BEFORE(&gil->state);
 		if (atomic_compare_exchange_strong_explicit(
 			    &gil->state, &s, (uintptr_t)self,

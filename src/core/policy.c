@@ -66,15 +66,24 @@ policy_push_deadline(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 void
 policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now)
 {
-	if (from != POLICY_UNTIMED && now > from)
+	if (from != POLICY_UNTIMED && now > from) {
 		s->occupied += now - from;
+		s->long_held += now - from;
+	}
 }
 
 void
-policy_waited(struct policy_slice *s, uint64_t from, uint64_t now)
+policy_waited(struct policy_slice *s, uint64_t from, uint64_t now,
+	      uint64_t slice_ns, uint32_t ratio)
 {
-	s->last_wait = now > from ? now - from : 0;
-	s->waited += s->last_wait;
+	uint64_t wait = now > from ? now - from : 0;
+
+	s->waited += wait;
+	if (wait != 0 && wait >= ((slice_ns * ratio) >> POLICY_RATIO_SHIFT)) {
+		s->long_wait = wait;
+		s->long_held = 0;
+		s->long_turns = 0;
+	}
 }
 
 bool
@@ -100,8 +109,16 @@ bool
 policy_over_share(const struct policy_slice *s, uint64_t now,
 		  uint64_t slice_ns, uint32_t ratio, uint64_t others)
 {
-	if (s->last_wait >= ((slice_ns * ratio) >> POLICY_RATIO_SHIFT))
-		return false;	/* it waited its turn */
+	uint64_t span = (slice_ns * ratio) >> POLICY_RATIO_SHIFT;
+
+	/* It waited its turn (policy.h).  span >= 1: slice_ns >= 10 us,
+	 * ratio >= 0.149. */
+	if (s->long_wait != 0 &&
+	    (s->long_turns <= 1 ||
+	     (s->long_turns <= s->long_wait / span &&
+	      s->long_held <= ((slice_ns / (others + 1)) << POLICY_RATIO_SHIFT) /
+				      ratio)))
+		return false;
 	return !policy_within_share(s, now, ratio, others);
 }
 
@@ -169,6 +186,7 @@ policy_charge(struct policy_slice *s, uint64_t now, uint64_t slice_ns,
 
 	s->start = now;
 	s->turns++;
+	s->long_turns++;
 	if (used < s->left) {
 		s->left -= used;
 		return 0;

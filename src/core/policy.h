@@ -38,7 +38,10 @@ struct policy_slice {
 	uint64_t share_from;
 	uint64_t occupied;
 	uint64_t waited;
-	uint64_t last_wait;	/* its last stint in the queue */
+	uint64_t long_wait;	/* its last stint in the queue of a span
+				 * or more; 0: none yet */
+	uint64_t long_held;	/* @occupied since that stint */
+	uint64_t long_turns;	/* turns charged since that stint */
 	uint64_t turns;		/* charges in the current slice */
 	uint64_t spent_turns;	/* charges in the last slice that ran out */
 	uint64_t spent_before;	/* in the one before it; 0: none yet */
@@ -162,16 +165,12 @@ void policy_push_deadline(struct policy_slice *s, uint64_t now,
  * add that to @occupied (nothing if @from is POLICY_UNTIMED). */
 void policy_occupy(struct policy_slice *s, uint64_t from, uint64_t now);
 
-/* The thread got the lock without waiting: its last wait was none. */
-static inline void
-policy_no_wait(struct policy_slice *s)
-{
-	s->last_wait = 0;
-}
-
 /* The thread waited in the queue from @from to @now, and was handed the
- * lock: its last wait. */
-void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
+ * lock.  A wait of a span (@slice_ns x @ratio) or more becomes its
+ * @long_wait, from which @long_held and @long_turns count
+ * (policy_over_share). */
+void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now,
+		   uint64_t slice_ns, uint32_t ratio);
 
 /*
  * Has the thread had more than its share of the lock since its slice
@@ -195,20 +194,29 @@ void policy_waited(struct policy_slice *s, uint64_t from, uint64_t now);
  * handoff to the thread, as the others wait through the handoff too.
  * A release that finds the thread over its share moves its deadline
  * (policy_push_deadline) behind every waiter of equal nice.  A thread's
- * first turn in a slice is always over (its window is that turn), so a
- * newly started I/O thread preempts from its second request on.  The
+ * first turn in a slice is over (its window is that turn) unless it
+ * waited long for it (below), so a newly started I/O thread that waited
+ * less than a slice preempts from its second request on.  The
  * history goes with the slice (policy_charge, policy_reissue): what a
  * thread did off the lock long ago buys at most what is left of one
  * slice.
  *
- * A thread whose last wait for the lock lasted a slice (x prio_ratio)
- * or more is never over: it did not jump the queue, it waited its turn.
- * Without this an I/O thread whose client had fallen behind (the next
- * packet already there at each release, so no time off the lock) was
- * pushed at every turn behind the CPU-bound threads, waited two slices
- * a packet and never caught up: a 40 ms median where the lock had kept
- * 0.1 ms.  A thread that takes many short turns ahead of others gets
- * them with short waits, and is pushed at the first.
+ * A thread whose last wait of a span (slice x prio_ratio) or more was
+ * followed by at most one turn, or by no more of the lock than its
+ * share of one slice (slice / (@others + 1), x 1/prio_ratio), is not
+ * over: it did not jump the queue, it waited its turn.  Without this an
+ * I/O thread whose client had fallen behind (the next packet already
+ * there at each release, so no time off the lock) was pushed at every
+ * turn behind the CPU-bound threads, waited two slices a packet and
+ * never caught up: a 40 ms median where the lock had kept 0.1 ms.  The
+ * turns after the first count, however short the waits for them, or a
+ * newly started I/O thread that waited out four CPU-bound threads'
+ * first slices, answered a packet and came straight back for the next
+ * (taking the lock back, or waiting 30 us for it) was pushed to now,
+ * behind their lagging deadlines, and waited 15 ms more.  A thread that
+ * takes many short turns ahead of others gets them with short waits,
+ * and is pushed at the first; one that waited long, once it has had its
+ * share of a slice.
  */
 bool policy_over_share(const struct policy_slice *s, uint64_t now,
 		       uint64_t slice_ns, uint32_t ratio, uint64_t others);
