@@ -458,10 +458,11 @@ START_TEST(turns_after_a_long_wait_keep_the_deadline_a_while)
 	struct policy_slice s = { 0 }, h = { 0 };
 	uint64_t t = 1000 * MS, at = t + 18 * MS;
 
-	/* 18 ms waited, a span is 5 ms: three turns. */
+	/* 18 ms waited, a span is 5 ms: the first turn and one more
+	 * (POLICY_CATCH_UP_TURNS), not three. */
 	policy_request(&s, t, SLICE, ONE);
 	policy_waited(&s, t, at, SLICE, ONE);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 1 + POLICY_CATCH_UP_TURNS; i++) {
 		uint64_t from = at + (uint64_t)i * 30000;
 
 		policy_start(&s, from);
@@ -470,11 +471,11 @@ START_TEST(turns_after_a_long_wait_keep_the_deadline_a_while)
 		ck_assert_msg(!policy_over_share(&s, from + 10000, SLICE, ONE, 4),
 			      "over at turn %d", i + 1);
 	}
-	policy_waited(&s, at + 90000, at + 100000, SLICE, ONE);
-	policy_start(&s, at + 100000);
-	policy_occupy(&s, at + 100000, at + 110000);
-	policy_charge(&s, at + 110000, SLICE, ONE);
-	ck_assert(policy_over_share(&s, at + 110000, SLICE, ONE, 4));
+	policy_waited(&s, at + 60000, at + 70000, SLICE, ONE);
+	policy_start(&s, at + 70000);
+	policy_occupy(&s, at + 70000, at + 80000);
+	policy_charge(&s, at + 80000, SLICE, ONE);
+	ck_assert(policy_over_share(&s, at + 80000, SLICE, ONE, 4));
 
 	/* 50 ms waited (ten turns), but its second turn holds 1.1 ms, past
 	 * a fifth of the slice beside 4: over. */
@@ -488,6 +489,33 @@ START_TEST(turns_after_a_long_wait_keep_the_deadline_a_while)
 	policy_occupy(&h, t + 50 * MS + 20000, t + 51 * MS + 120000);
 	policy_charge(&h, t + 51 * MS + 120000, SLICE, ONE);
 	ck_assert(policy_over_share(&h, t + 51 * MS + 120000, SLICE, ONE, 4));
+}
+END_TEST
+
+START_TEST(a_revoked_grant_ends_the_long_wait)
+{
+	struct policy_slice kept = { 0 }, revoked = { 0 };
+	uint64_t t = 1000 * MS, at = t + 18 * MS;
+
+	/* Both granted after 18 ms; one grant is taken back before it ran
+	 * and given again 10 us later.  The same short turn then keeps the
+	 * deadline of the thread that waited, not of the one whose long
+	 * wait ended in the take-back: it is judged by its share. */
+	policy_request(&kept, t, SLICE, ONE);
+	policy_waited(&kept, t, at + 10000, SLICE, ONE);
+	policy_request(&revoked, t, SLICE, ONE);
+	policy_waited(&revoked, t, at, SLICE, ONE);
+	policy_revoked(&revoked);
+	policy_waited(&revoked, at, at + 10000, SLICE, ONE);
+	ck_assert_uint_eq(revoked.long_wait, 0);
+	policy_start(&kept, at + 10000);
+	policy_occupy(&kept, at + 10000, at + 40000);
+	policy_charge(&kept, at + 40000, SLICE, ONE);
+	ck_assert(!policy_over_share(&kept, at + 40000, SLICE, ONE, 4));
+	policy_start(&revoked, at + 10000);
+	policy_occupy(&revoked, at + 10000, at + 40000);
+	policy_charge(&revoked, at + 40000, SLICE, ONE);
+	ck_assert(policy_over_share(&revoked, at + 40000, SLICE, ONE, 4));
 }
 END_TEST
 
@@ -858,6 +886,7 @@ make_suite(void)
 		{ "share_after_long_wait",
 		  turns_after_a_long_wait_keep_the_deadline_a_while,
 		  10 },
+		{ "revoked_ends_long_wait", a_revoked_grant_ends_the_long_wait, 10 },
 		{ "share_slice_end", a_slice_that_runs_out_halves_the_share_history, 10 },
 		{ "share_overflow", a_huge_share_window_does_not_overflow, 10 },
 		{ "share_within_waited", a_whole_slice_held_after_a_long_wait_is_past_the_share, 10 },

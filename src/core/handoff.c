@@ -497,6 +497,7 @@ gil_take_back(struct bfsgil *gil, struct bfsgil_thread *self,
 	if (!park_revoke(&holder->park, PARK_GRANT))
 		return false;
 	thread_set_yield_request(holder, 0);
+	policy_revoked(&holder->slice);
 	gil_enqueue(gil, holder, holder->slice.deadline, now);
 	/* Running already, and the revoked holder waits. */
 	gil_set_holder(gil, self, now, now, GIL_WAITERS);

@@ -115,7 +115,8 @@ policy_over_share(const struct policy_slice *s, uint64_t now,
 	 * ratio >= 0.149. */
 	if (s->long_wait != 0 &&
 	    (s->long_turns <= 1 ||
-	     (s->long_turns <= s->long_wait / span &&
+	     (s->long_turns <= 1 + POLICY_CATCH_UP_TURNS &&
+	      s->long_turns <= s->long_wait / span &&
 	      s->long_held <= ((slice_ns / (others + 1)) << POLICY_RATIO_SHIFT) /
 				      ratio)))
 		return false;
