@@ -60,8 +60,10 @@ for f in /etc/apt/sources.list.d/*.sources; do
 		"$f" > "$scratch/parts/$(basename "$f")"
 done
 
-scratch_apt() {
-	apt-get -q -o Dir::Etc::SourceList="$scratch/sources.list" \
+scratch_apt() {	# scratch_apt apt-get|apt-cache ARGS...
+	tool=$1
+	shift
+	"$tool" -q -o Dir::Etc::SourceList="$scratch/sources.list" \
 		-o Dir::Etc::SourceParts="$scratch/parts" \
 		-o Dir::State::Lists="$scratch/lists" \
 		-o Dir::Cache="$scratch/cache" \
@@ -69,14 +71,14 @@ scratch_apt() {
 }
 # An unrelated source that fails (a dead third-party entry) must not stop
 # us: whether the package can be found is for showsrc below to say.
-if ! scratch_apt update >"$scratch/update.log" 2>&1; then
+if ! scratch_apt apt-get update >"$scratch/update.log" 2>&1; then
 	echo "$0: warning: apt-get update of the derived deb-src entries reported errors:" >&2
 	grep -E '^(E|W|Err):' "$scratch/update.log" | tail -3 >&2
 fi
 # The newest version is tried first; a version whose tarball the archive
 # no longer holds, or whose upstream tarball is another (a security
 # update that rebased), is passed over for the next.
-versions=$(scratch_apt showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' |
+versions=$(scratch_apt apt-cache showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' |
 	sort -u -r -V)
 [ -n "$versions" ] || {
 	echo "$0: no source package $pkg in the derived deb-src entries" >&2
@@ -87,7 +89,7 @@ tried=
 for v in $versions; do
 	tried="$tried $v"
 	rm -rf "$scratch/get" && mkdir "$scratch/get"
-	(cd "$scratch/get" && scratch_apt source --download-only --tar-only "$pkg=$v") \
+	(cd "$scratch/get" && scratch_apt apt-get source --download-only --tar-only "$pkg=$v") \
 		>"$scratch/source.log" 2>&1 || continue
 	for f in "$scratch/get/$pkg"_*.orig.tar.*; do
 		[ -f "$f" ] || continue
