@@ -11,9 +11,12 @@
 # $BFSGIL_CACHE), keyed on the tarball's checksum, the patch series and
 # the flags: a key that exists is reused, so only the first run pays the
 # two builds (about 2-3 minutes each on 2 cores).  The bfsgil build
-# links libbfsgil dynamically from TOP_BUILDDIR/src/.libs with that
-# directory as its run path, so rebuilding the library (make) changes
-# what python-bfsgil runs without rebuilding CPython.
+# links libbfsgil dynamically, from a copy of TOP_BUILDDIR/src/.libs's
+# in the cache (lib/ beside the build), which every run refreshes: so
+# rebuilding the library (make; make cpython) changes what
+# python-bfsgil runs without rebuilding CPython, and the interpreter
+# runs for any user (CPython's tests run it as nobody), not only for
+# one who can read the build tree.
 set -eu
 
 [ $# -ge 3 ] || { echo "usage: $0 TOP_SRCDIR TOP_BUILDDIR OUT [CACHE]" >&2; exit 2; }
@@ -36,16 +39,25 @@ series=$(cat "$here/patches/series")
 # stock is keyed on the tarball and flags; bfsgil on the patches too, so
 # that a new patch rebuilds one interpreter, not two.
 key_stock=$(echo "$SHA256 $CONFIG_FLAGS" | sha256sum | cut -c1-16)
-# The headers (bfsgil_should_yield is inline) and the library's
-# directory (the binary's run path) are part of what it was built from.
-key_bfsgil=$( (echo "$SHA256 $CONFIG_FLAGS $top_builddir/src/.libs"
+# The headers (bfsgil_should_yield is inline) are part of what it was
+# built from; the library is not (its copy is refreshed, below).
+key_bfsgil=$( (echo "$SHA256 $CONFIG_FLAGS"
 	for p in $series; do cat "$here/patches/$p"; done
 	cat "$top_srcdir"/include/bfsgil.h "$top_srcdir"/include/bfsgil/*.h) |
 	sha256sum | cut -c1-16)
 lib=$top_builddir/src/.libs
 
+# The library's copy, readable by all, where the bfsgil build's run path
+# points.
+copy_lib() {	# copy_lib DIR
+	mkdir -p "$1/lib"
+	cp -P "$lib"/libbfsgil.so* "$1/lib/"
+	chmod -R a+rX "$1/lib"
+}
+
 build() {	# build NAME DIR
 	name=$1 dir=$2
+	[ "$name" = stock ] || copy_lib "$dir"
 	if [ -x "$dir/$name/python" ] && [ -f "$dir/$name/.built" ]; then
 		echo "cpython: $name build cached in $dir/$name"
 		return 0
@@ -58,7 +70,7 @@ build() {	# build NAME DIR
 			patch -s -p1 -d "$dir/$name" < "$here/patches/$p"
 		done
 		set -- CPPFLAGS="-DPy_BFSGIL -I$top_srcdir/include" \
-			LDFLAGS="-L$lib -Wl,-rpath,$lib" LIBS="-lbfsgil"
+			LDFLAGS="-L$lib -Wl,-rpath,$dir/lib" LIBS="-lbfsgil"
 	else
 		set --
 	fi
